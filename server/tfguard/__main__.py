@@ -1,0 +1,3 @@
+from tfguard.cli import main
+
+raise SystemExit(main())
