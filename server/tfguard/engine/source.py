@@ -1,0 +1,28 @@
+"""Reading Terraform files from disk."""
+
+from __future__ import annotations
+
+import os
+
+
+class SourceError(ValueError):
+    """A file that cannot be read as Terraform text; the message says why in plain words."""
+
+
+def read_source(path: str | os.PathLike[str]) -> str:
+    """The file's text, decoded as UTF-8 (Terraform's encoding), line endings kept as they are."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except IsADirectoryError as exc:
+        raise SourceError(f"{os.fspath(path)} is a directory") from exc
+    except OSError as exc:
+        raise SourceError(f"cannot read {os.fspath(path)}: {exc.strerror or exc}") from exc
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise SourceError(
+            f"{os.fspath(path)} is not valid UTF-8 (byte 0x{data[exc.start]:02x} on line {line}); "
+            "Terraform files must be UTF-8"
+        ) from exc
