@@ -1,0 +1,94 @@
+"""Quick fixes and fix-all, built from a fresh analysis of the document's current text.
+
+Nothing here reads the diagnostics or ranges the client sends back in the code action context: clients echo
+them in their own units (Neovim 0.7 sends byte columns), and they may describe an older version of the text.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from lsprotocol import types
+
+from tfguard.engine import fix_all_edits
+from tfguard.engine.findings import TextEdit
+from tfguard.hcl.text import Encoding
+
+from .capabilities import ClientFeatures
+from .diagnostics import finding_to_diagnostic, to_text_edits
+
+FIX_ALL_KIND = "source.fixAll.tfguard"
+FIX_ALL_TITLE = "Fix all tfguard findings"
+QUICK_FIX_KIND = types.CodeActionKind.QuickFix.value
+
+
+def kind_requested(kind: str, only: Sequence[str] | None) -> bool:
+    """LSP kinds are hierarchical: ``source.fixAll`` asks for ``source.fixAll.tfguard`` too."""
+    if not only:
+        return True
+    for requested in only:
+        requested = str(getattr(requested, "value", requested))
+        if requested and (kind == requested or kind.startswith(requested + ".")):
+            return True
+    return False
+
+
+def _workspace_edit(
+    uri: str, version: int, edits: list[types.TextEdit], features: ClientFeatures
+) -> types.WorkspaceEdit:
+    if features.document_changes:
+        return types.WorkspaceEdit(
+            document_changes=[
+                types.TextDocumentEdit(types.OptionalVersionedTextDocumentIdentifier(uri, version), edits)
+            ]
+        )
+    return types.WorkspaceEdit(changes={uri: edits})
+
+
+def code_actions(
+    uri: str,
+    version: int,
+    analysis: Any,
+    requested: types.Range,
+    only: Sequence[str] | None,
+    encoding: Encoding,
+    features: ClientFeatures,
+) -> list[types.CodeAction] | None:
+    """The actions for ``requested`` (a range in ``encoding`` units of the analysed text), or None."""
+    if not features.code_action_literals or analysis is None:
+        return None
+    index = analysis.index
+    start = index.offset(requested.start.line, requested.start.character, encoding)
+    end = index.offset(requested.end.line, requested.end.character, encoding)
+    if end < start:
+        start, end = end, start
+    preferred = True if features.is_preferred else None
+
+    actions: list[types.CodeAction] = []
+    if kind_requested(QUICK_FIX_KIND, only):
+        for finding in analysis.findings:
+            if finding.fix is None or not finding.fix.edits:
+                continue
+            if finding.start > end or finding.end < start:
+                continue
+            actions.append(
+                types.CodeAction(
+                    title=finding.fix.title,
+                    kind=types.CodeActionKind.QuickFix,
+                    diagnostics=[finding_to_diagnostic(uri, index, finding, encoding, features)],
+                    is_preferred=preferred,
+                    edit=_workspace_edit(uri, version, to_text_edits(index, finding.fix.edits, encoding), features),
+                )
+            )
+    if kind_requested(FIX_ALL_KIND, only):
+        edits: list[TextEdit] = list(fix_all_edits(analysis))
+        if edits:
+            edits.sort(key=lambda e: (e.start, e.end))
+            actions.append(
+                types.CodeAction(
+                    title=FIX_ALL_TITLE,
+                    kind=FIX_ALL_KIND,
+                    edit=_workspace_edit(uri, version, to_text_edits(index, edits, encoding), features),
+                )
+            )
+    return actions or None

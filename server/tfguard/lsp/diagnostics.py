@@ -1,0 +1,148 @@
+"""Engine results (offsets into the analysed text) -> lsprotocol Diagnostics in the negotiated encoding."""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+from typing import Any, Iterable
+
+from lsprotocol import types
+
+from tfguard.engine.findings import Finding, Problem, Related, Severity, TextEdit
+from tfguard.hcl.text import Encoding, LineIndex
+
+from .capabilities import ClientFeatures
+
+log = logging.getLogger(__name__)
+
+SOURCE = "tfguard"
+INTERNAL_ERROR_CODE = "internal-error"
+
+
+def to_range(index: LineIndex, start: int, end: int, encoding: Encoding) -> types.Range:
+    sl, sc = index.position(start, encoding)
+    el, ec = index.position(end, encoding)
+    return types.Range(types.Position(sl, sc), types.Position(el, ec))
+
+
+def to_text_edits(index: LineIndex, edits: Iterable[TextEdit], encoding: Encoding) -> list[types.TextEdit]:
+    return [types.TextEdit(to_range(index, e.start, e.end, encoding), e.new_text) for e in edits]
+
+
+@lru_cache(maxsize=None)
+def help_uri(rule_id: str) -> str | None:
+    """The rule's documentation link, or None for an unknown rule."""
+    try:
+        from tfguard.rules import ALL_RULES
+    except ImportError:  # pragma: no cover - the rules package is always there once the engine is
+        return None
+    for rule in ALL_RULES:
+        meta = getattr(rule, "meta", rule)
+        if getattr(meta, "id", None) == rule_id:
+            return getattr(meta, "help_uri", None) or None
+    return None
+
+
+def _related(
+    uri: str, index: LineIndex, related: Iterable[Related], encoding: Encoding, features: ClientFeatures
+) -> list[types.DiagnosticRelatedInformation] | None:
+    if not features.related_information:
+        return None
+    items = [
+        types.DiagnosticRelatedInformation(
+            types.Location(uri, to_range(index, r.start, r.end, encoding)), r.message
+        )
+        for r in related
+    ]
+    return items or None
+
+
+def _severity(value: Severity | int) -> types.DiagnosticSeverity:
+    try:
+        return types.DiagnosticSeverity(int(value))
+    except ValueError:
+        return types.DiagnosticSeverity.Warning
+
+
+def finding_data(index: LineIndex, finding: Finding, encoding: Encoding) -> dict[str, Any]:
+    """What goes into Diagnostic.data (as ruff does): the rule and its fix. Code actions never use the
+    ranges in here; they recompute the edits from the current text."""
+    data: dict[str, Any] = {"rule": finding.rule_id, "fix": None}
+    if finding.fix is not None:
+        data["fix"] = {
+            "title": finding.fix.title,
+            "edits": [
+                {
+                    "range": {
+                        "start": {"line": r.start.line, "character": r.start.character},
+                        "end": {"line": r.end.line, "character": r.end.character},
+                    },
+                    "newText": e.new_text,
+                }
+                for e in finding.fix.edits
+                for r in [to_range(index, e.start, e.end, encoding)]
+            ],
+        }
+    return data
+
+
+def finding_to_diagnostic(
+    uri: str, index: LineIndex, finding: Finding, encoding: Encoding, features: ClientFeatures
+) -> types.Diagnostic:
+    href = help_uri(finding.rule_id) if features.code_description else None
+    return types.Diagnostic(
+        range=to_range(index, finding.start, finding.end, encoding),
+        message=finding.message,
+        severity=_severity(finding.severity),
+        code=finding.rule_id,
+        code_description=types.CodeDescription(href) if href else None,
+        source=SOURCE,
+        related_information=_related(uri, index, finding.related, encoding, features),
+        data=finding_data(index, finding, encoding),
+    )
+
+
+def problem_to_diagnostic(
+    uri: str, index: LineIndex, problem: Problem, encoding: Encoding, features: ClientFeatures
+) -> types.Diagnostic:
+    return types.Diagnostic(
+        range=to_range(index, problem.start, problem.end, encoding),
+        message=problem.message,
+        severity=_severity(problem.severity),
+        code=problem.code,
+        source=SOURCE,
+        related_information=_related(uri, index, problem.related, encoding, features),
+    )
+
+
+def internal_error_diagnostic(message: str) -> types.Diagnostic:
+    """Shown instead of results when the engine failed on this text, so the user is not left with stale or
+    silently missing diagnostics."""
+    return types.Diagnostic(
+        range=types.Range(types.Position(0, 0), types.Position(0, 0)),
+        message=f"tfguard could not check this file (internal error: {message}). "
+        "The details are in the tfguard server log.",
+        severity=types.DiagnosticSeverity.Error,
+        code=INTERNAL_ERROR_CODE,
+        source=SOURCE,
+    )
+
+
+def to_diagnostics(
+    uri: str,
+    analysis: Any,
+    encoding: Encoding,
+    features: ClientFeatures,
+    error: str | None = None,
+) -> list[types.Diagnostic]:
+    """The one converter from an engine Analysis (findings and problems) to the diagnostics a client sees."""
+    if error is not None or analysis is None:
+        return [internal_error_diagnostic(error or "no result")]
+    index: LineIndex = analysis.index
+    items: list[tuple[int, int, types.Diagnostic]] = []
+    for finding in analysis.findings:
+        items.append((finding.start, finding.end, finding_to_diagnostic(uri, index, finding, encoding, features)))
+    for problem in analysis.problems:
+        items.append((problem.start, problem.end, problem_to_diagnostic(uri, index, problem, encoding, features)))
+    items.sort(key=lambda item: (item[0], item[1]))
+    return [d for _, _, d in items]
