@@ -48,7 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
         "(skipping .terraform and .git). Exit status: 1 when there are findings, otherwise 2 when an "
         "input could not be read or parsed, otherwise 0.",
     )
-    check.add_argument("paths", nargs="*", default=["."], metavar="PATH", help="files or folders (default: .)")
+    check.add_argument(
+        "paths", nargs="*", default=["."], metavar="PATH", help="files or folders (default: .)"
+    )
     check.add_argument(
         "--format", choices=("text", "json", "sarif"), default="text", help="output format (default: text)"
     )
@@ -57,7 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     lsp = sub.add_parser("lsp", help="run the language server (stdio by default)")
-    lsp.add_argument("--tcp", metavar="HOST:PORT", type=_host_port, help="listen on a TCP socket instead of stdio")
+    lsp.add_argument(
+        "--tcp", metavar="HOST:PORT", type=_host_port, help="listen on a TCP socket instead of stdio"
+    )
     lsp.add_argument("--stdio", action="store_true", help="use stdin/stdout (the default)")
     return parser
 
@@ -98,8 +102,18 @@ def check(paths: Sequence[str], *, fmt: str = "text", fix: bool = False) -> int:
                 print(f"fixed {r.fixed} finding{'' if r.fixed == 1 else 's'} in {r.path}", file=stream)
             if r.fix_error:
                 print(f"{r.path}: could not write the fixes: {r.fix_error}", file=sys.stderr)
-    sys.stdout.write(render(fmt, reports))
-    sys.stdout.flush()
+    document = render(fmt, reports)
+    if fmt == "text" and hasattr(sys.stdout, "reconfigure"):
+        # A terminal that cannot show a character gets an escape rather than a crash. (JSON and SARIF are
+        # written as ASCII, so they survive any locale.)
+        sys.stdout.reconfigure(errors="backslashreplace")
+    try:
+        sys.stdout.write(document)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (``tfguard check | head``): the exit status still tells the truth.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
     return exit_code(reports)
 
 
@@ -189,7 +203,9 @@ def write_atomic(path: str, text: str) -> None:
     reader never sees half a file. A symbolic link is followed: the file it points to is replaced."""
     target = os.path.realpath(path)
     mode = stat.S_IMODE(os.stat(target).st_mode)
-    fd, temp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=f".{os.path.basename(target)}.", suffix=".tmp")
+    fd, temp = tempfile.mkstemp(
+        dir=os.path.dirname(target), prefix=f".{os.path.basename(target)}.", suffix=".tmp"
+    )
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(text.encode("utf-8"))

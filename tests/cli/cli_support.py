@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-CONFORMANCE = Path(__file__).resolve().parents[3] / "shared" / "conformance" / "kics" / "iam_access_key_is_exposed"
+CONFORMANCE = (
+    Path(__file__).resolve().parents[3] / "shared" / "conformance" / "kics" / "iam_access_key_is_exposed"
+)
 
 RULE = "terraform-aws-iam-access-key-is-exposed"
 

@@ -7,11 +7,12 @@ import stat
 from pathlib import Path
 
 import pytest
-
 from cli_support import NEGATIVE, POSITIVE, POSITIVE_FIXED, SYNTAX_ERROR, write
 
 
-def test_fix_rewrites_only_files_with_findings_and_exits_0_when_nothing_remains(workdir: Path, tfguard) -> None:
+def test_fix_rewrites_only_files_with_findings_and_exits_0_when_nothing_remains(
+    workdir: Path, tfguard
+) -> None:
     positive = write(workdir / "positive.tf", POSITIVE)
     negative = write(workdir / "negative.tf", NEGATIVE)
     os.utime(negative, ns=(1_000_000_000, 1_000_000_000))

@@ -6,8 +6,18 @@ from pathlib import Path
 
 from cli_support import NEGATIVE, POSITIVE, RULE, SYNTAX_ERROR, write
 
-FINDING_KEYS = ["rule", "severity", "file", "line", "column", "end_line", "end_column", "resource", "message",
-                "fixable"]
+FINDING_KEYS = [
+    "rule",
+    "severity",
+    "file",
+    "line",
+    "column",
+    "end_line",
+    "end_column",
+    "resource",
+    "message",
+    "fixable",
+]
 
 
 def test_findings_of_the_kics_fixture(workdir: Path, tfguard) -> None:
@@ -21,10 +31,28 @@ def test_findings_of_the_kics_fixture(workdir: Path, tfguard) -> None:
     assert [list(f) for f in doc["findings"]] == [FINDING_KEYS, FINDING_KEYS]
     messages = [f.pop("message") for f in doc["findings"]]
     assert doc["findings"] == [
-        {"rule": RULE, "severity": "warning", "file": "positive.tf", "line": 2, "column": 3, "end_line": 2,
-         "end_column": 16, "resource": "aws_iam_access_key.positive1", "fixable": True},
-        {"rule": RULE, "severity": "warning", "file": "positive.tf", "line": 7, "column": 3, "end_line": 7,
-         "end_column": 16, "resource": "aws_iam_access_key.positive2", "fixable": True},
+        {
+            "rule": RULE,
+            "severity": "warning",
+            "file": "positive.tf",
+            "line": 2,
+            "column": 3,
+            "end_line": 2,
+            "end_column": 16,
+            "resource": "aws_iam_access_key.positive1",
+            "fixable": True,
+        },
+        {
+            "rule": RULE,
+            "severity": "warning",
+            "file": "positive.tf",
+            "line": 7,
+            "column": 3,
+            "end_line": 7,
+            "end_column": 16,
+            "resource": "aws_iam_access_key.positive2",
+            "fixable": True,
+        },
     ]
     assert "aws_iam_access_key.positive1" in messages[0]
     assert "aws_iam_access_key.positive2" in messages[1]
@@ -61,7 +89,7 @@ def test_a_byte_order_mark_is_not_a_column(workdir: Path, tfguard) -> None:
 
 def test_errors_carry_file_position_and_message_and_exit_2(workdir: Path, tfguard) -> None:
     write(workdir / "broken.tf", SYNTAX_ERROR)
-    (workdir / "latin1.tf").write_bytes(b'# caf\xe9\n')
+    (workdir / "latin1.tf").write_bytes(b"# caf\xe9\n")
     run = tfguard("check", "--format", "json", "broken.tf", "latin1.tf", "missing.tf")
     assert run.code == 2
     doc = run.json()
@@ -75,7 +103,12 @@ def test_errors_carry_file_position_and_message_and_exit_2(workdir: Path, tfguar
     assert latin1["file"] == "latin1.tf"
     assert (latin1["line"], latin1["column"]) == (None, None)
     assert latin1["message"]
-    assert missing == {"file": "missing.tf", "line": None, "column": None, "message": "no such file or folder"}
+    assert missing == {
+        "file": "missing.tf",
+        "line": None,
+        "column": None,
+        "message": "no such file or folder",
+    }
 
 
 def test_findings_are_kept_next_to_a_syntax_error_in_another_block(workdir: Path, tfguard) -> None:

@@ -47,7 +47,9 @@ def apply_fixes(text: str, results: list[dict[str, Any]]) -> str:
     return text
 
 
-def test_findings_validate_and_carry_rule_metadata_regions_and_fixes(workdir: Path, tfguard, validator) -> None:
+def test_findings_validate_and_carry_rule_metadata_regions_and_fixes(
+    workdir: Path, tfguard, validator
+) -> None:
     write(workdir / "positive.tf", POSITIVE)
     write(workdir / "negative.tf", NEGATIVE)
     run = tfguard("check", "--format", "sarif", ".")
@@ -66,7 +68,10 @@ def test_findings_validate_and_carry_rule_metadata_regions_and_fixes(workdir: Pa
     rule = driver["rules"][rule_ids.index(RULE)]
     assert rule["shortDescription"]["text"] == "IAM access key is exposed"
     assert rule["fullDescription"]["text"]
-    assert rule["helpUri"] == "https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/iam_access_key"
+    assert (
+        rule["helpUri"]
+        == "https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/iam_access_key"
+    )
     assert rule["defaultConfiguration"]["level"] == "warning"
     assert rule["properties"]["category"] == "Access Control"
     assert rule["properties"]["cwe"] == "CWE-200"
@@ -82,13 +87,22 @@ def test_findings_validate_and_carry_rule_metadata_regions_and_fixes(workdir: Pa
         assert result["level"] == "warning"
         assert f"aws_iam_access_key.{resource}" in result["message"]["text"]
         (location,) = result["locations"]
-        assert location["physicalLocation"]["artifactLocation"] == {"uri": "positive.tf", "uriBaseId": "%SRCROOT%"}
+        assert location["physicalLocation"]["artifactLocation"] == {
+            "uri": "positive.tf",
+            "uriBaseId": "%SRCROOT%",
+        }
         assert location["physicalLocation"]["region"] == {
-            "startLine": line, "startColumn": 3, "endLine": line, "endColumn": 16
+            "startLine": line,
+            "startColumn": 3,
+            "endLine": line,
+            "endColumn": 16,
         }
         (fix,) = result["fixes"]
         assert fix["description"]["text"] == 'Set status to "Inactive"'
-        assert fix["artifactChanges"][0]["artifactLocation"] == {"uri": "positive.tf", "uriBaseId": "%SRCROOT%"}
+        assert fix["artifactChanges"][0]["artifactLocation"] == {
+            "uri": "positive.tf",
+            "uriBaseId": "%SRCROOT%",
+        }
 
     # positive1 has a status attribute: it is the related location.
     (related,) = results[0]["relatedLocations"]
@@ -115,7 +129,9 @@ def test_crlf_fixes_apply_with_line_column_regions(workdir: Path, tfguard) -> No
     assert apply_fixes(crlf, results) == POSITIVE_FIXED.replace("\n", "\r\n")
 
 
-def test_unreadable_and_unparsable_inputs_are_notifications_not_results(workdir: Path, tfguard, validator) -> None:
+def test_unreadable_and_unparsable_inputs_are_notifications_not_results(
+    workdir: Path, tfguard, validator
+) -> None:
     write(workdir / "broken.tf", SYNTAX_ERROR)
     (workdir / "latin1.tf").write_bytes(b"# caf\xe9\n")
     run = tfguard("check", "--format", "sarif", "broken.tf", "latin1.tf")
@@ -128,7 +144,9 @@ def test_unreadable_and_unparsable_inputs_are_notifications_not_results(workdir:
     syntax, unreadable = invocation["toolExecutionNotifications"]
     descriptors = sarif_run["tool"]["driver"]["notifications"]
     assert descriptors[syntax["descriptor"]["index"]]["id"] == syntax["descriptor"]["id"] == "syntax"
-    assert descriptors[unreadable["descriptor"]["index"]]["id"] == unreadable["descriptor"]["id"] == "unreadable"
+    assert (
+        descriptors[unreadable["descriptor"]["index"]]["id"] == unreadable["descriptor"]["id"] == "unreadable"
+    )
     assert syntax["level"] == unreadable["level"] == "error"
     location = syntax["locations"][0]["physicalLocation"]
     assert location["artifactLocation"] == {"uri": "broken.tf", "uriBaseId": "%SRCROOT%"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -21,7 +22,7 @@ def script() -> str:
 
 
 def run(script: str, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([script, *args], cwd=cwd, capture_output=True, text=True, timeout=60)
+    return subprocess.run([script, *args], check=False, cwd=cwd, capture_output=True, text=True, timeout=60)
 
 
 def test_version(script: str, tmp_path: Path) -> None:
@@ -70,3 +71,42 @@ def test_fix_then_clean(script: str, tmp_path: Path) -> None:
     assert done.stderr == "fixed 2 findings in positive.tf\n"
     assert json.loads(done.stdout)["runs"][0]["results"] == []
     assert positive.read_bytes() == POSITIVE_FIXED.replace("\n", "\r\n").encode()
+
+
+EMOJI_KEY = 'resource "aws_iam_access_key" "e" {\n  /* 🔑 */ user = "root"\n}\n'
+
+
+def test_text_on_a_terminal_that_cannot_show_a_character_escapes_it(script: str, tmp_path: Path) -> None:
+    write(tmp_path / "émoji.tf", EMOJI_KEY)
+    done = subprocess.run(
+        [script, "check", "émoji.tf"],
+        cwd=tmp_path,
+        capture_output=True,
+        env={**os.environ, "PYTHONIOENCODING": "ascii"},
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1, done.stderr
+    lines = done.stdout.decode("ascii").splitlines()
+    assert lines[0].startswith("\\xe9moji.tf:2:11: warning ")
+    assert lines[1] == '   2 |   /* \\U0001f511 */ user = "root"'
+
+
+def test_json_and_sarif_are_ascii_whatever_the_locale(script: str, tmp_path: Path) -> None:
+    write(tmp_path / "émoji.tf", EMOJI_KEY)
+    for fmt in ("json", "sarif"):
+        done = subprocess.run(
+            [script, "check", "--format", fmt],
+            cwd=tmp_path,
+            capture_output=True,
+            env={**os.environ, "PYTHONIOENCODING": "ascii"},
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode == 1, done.stderr
+        doc = json.loads(done.stdout.decode("ascii"))
+        if fmt == "json":
+            assert doc["findings"][0]["file"] == "émoji.tf"
+        else:
+            location = doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+            assert location["uri"] == "%C3%A9moji.tf"

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from tfguard.engine import Analysis
 from tfguard.engine.findings import Finding, Problem
 
-__all__ = ["FileReport", "Position", "Span", "column", "span", "FORMATS", "render"]
+__all__ = ["FORMATS", "FileReport", "Position", "Span", "column", "render", "span"]
 
 BOM = "\ufeff"
 
@@ -40,7 +40,9 @@ class FileReport:
 
     @property
     def findings(self) -> list[Finding]:
-        return sorted(self.analysis.findings, key=lambda f: (f.start, f.end, f.rule_id)) if self.analysis else []
+        return (
+            sorted(self.analysis.findings, key=lambda f: (f.start, f.end, f.rule_id)) if self.analysis else []
+        )
 
     @property
     def problems(self) -> list[Problem]:

@@ -57,4 +57,4 @@ def document(reports: Sequence[FileReport]) -> dict[str, list[dict[str, Any]]]:
 
 
 def render(reports: Sequence[FileReport]) -> str:
-    return json.dumps(document(reports), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(document(reports), indent=2) + "\n"

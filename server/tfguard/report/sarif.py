@@ -60,11 +60,11 @@ NOTIFICATIONS = {
 
 def information_uri() -> str | None:
     """The project's home page from the installed package metadata, if it declares one."""
-    try:
-        from importlib.metadata import metadata
+    from importlib.metadata import PackageNotFoundError, metadata
 
+    try:
         meta = metadata("tfguard")
-    except Exception:  # not installed: run from a source tree
+    except PackageNotFoundError:  # not installed: run from a source tree
         return None
     for entry in meta.get_all("Project-URL") or []:
         label, _, url = entry.partition(",")
@@ -117,7 +117,10 @@ def artifact_location(path: str) -> dict[str, str]:
     absolute = os.path.abspath(path)
     root = os.getcwd()
     if os.path.commonpath([absolute, root]) == root:
-        return {"uri": quote(Path(os.path.relpath(absolute, root)).as_posix(), safe="/"), "uriBaseId": SRCROOT}
+        return {
+            "uri": quote(Path(os.path.relpath(absolute, root)).as_posix(), safe="/"),
+            "uriBaseId": SRCROOT,
+        }
     return {"uri": Path(absolute).as_uri()}
 
 
@@ -171,7 +174,11 @@ def document(reports: Sequence[FileReport]) -> dict[str, Any]:
                 result["ruleIndex"] = rule_index[f.rule_id]
             if f.resource:
                 result["locations"][0]["logicalLocations"] = [
-                    {"fullyQualifiedName": f.resource, "name": f.resource.rpartition(".")[2], "kind": "resource"}
+                    {
+                        "fullyQualifiedName": f.resource,
+                        "name": f.resource.rpartition(".")[2],
+                        "kind": "resource",
+                    }
                 ]
             if f.related:
                 result["relatedLocations"] = [
@@ -205,7 +212,9 @@ def document(reports: Sequence[FileReport]) -> dict[str, Any]:
                 ]
             results.append(result)
         for p in report.problems:
-            notify(p.code, p.message, {"artifactLocation": artifact, "region": _region(analysis, p.start, p.end)})
+            notify(
+                p.code, p.message, {"artifactLocation": artifact, "region": _region(analysis, p.start, p.end)}
+            )
 
     driver: dict[str, Any] = {"name": "tfguard", "version": __version__, "semanticVersion": __version__}
     uri = information_uri()
@@ -232,4 +241,4 @@ def document(reports: Sequence[FileReport]) -> dict[str, Any]:
 
 
 def render(reports: Sequence[FileReport]) -> str:
-    return json.dumps(document(reports), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(document(reports), indent=2) + "\n"

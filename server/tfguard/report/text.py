@@ -40,7 +40,9 @@ def render(reports: Sequence[FileReport]) -> str:
                 notes.append(f"note: {report.path}:{line}:{col}: {rel.message}")
             if f.fix is not None:
                 notes.append(f"fix: {f.fix.title} (tfguard check --fix)")
-            out.extend(_entry(report.path, analysis, f.start, f.end, f.severity.label, f.rule_id, f.message, notes))
+            out.extend(
+                _entry(report.path, analysis, f.start, f.end, f.severity.label, f.rule_id, f.message, notes)
+            )
         for p in report.problems:
             errors += 1
             out.extend(_entry(report.path, analysis, p.start, p.end, p.severity.label, p.code, p.message, []))
@@ -49,7 +51,14 @@ def render(reports: Sequence[FileReport]) -> str:
 
 
 def _entry(
-    path: str, analysis: Analysis, start: int, end: int, severity: str, code: str, message: str, notes: list[str]
+    path: str,
+    analysis: Analysis,
+    start: int,
+    end: int,
+    severity: str,
+    code: str,
+    message: str,
+    notes: list[str],
 ) -> list[str]:
     """The heading line, the source line with its caret line, and notes in the same margin."""
     line, col = column(analysis, start)
