@@ -94,6 +94,10 @@ def check(paths: Sequence[str], *, fmt: str = "text", fix: bool = False) -> int:
     done = dict(zip(files, analyze_files(files, fix=fix)))
     reports = [done[path] if error is None else FileReport(path, error=error) for path, error in inputs]
 
+    if fmt == "text" and hasattr(sys.stdout, "reconfigure"):
+        # A terminal that cannot show a character gets an escape rather than a crash. (JSON and SARIF are
+        # written as ASCII, so they survive any locale.)
+        sys.stdout.reconfigure(errors="backslashreplace")
     if fix:
         # Keep stdout machine-readable in json/sarif mode.
         stream = sys.stdout if fmt == "text" else sys.stderr
@@ -103,10 +107,6 @@ def check(paths: Sequence[str], *, fmt: str = "text", fix: bool = False) -> int:
             if r.fix_error:
                 print(f"{r.path}: could not write the fixes: {r.fix_error}", file=sys.stderr)
     document = render(fmt, reports)
-    if fmt == "text" and hasattr(sys.stdout, "reconfigure"):
-        # A terminal that cannot show a character gets an escape rather than a crash. (JSON and SARIF are
-        # written as ASCII, so they survive any locale.)
-        sys.stdout.reconfigure(errors="backslashreplace")
     try:
         sys.stdout.write(document)
         sys.stdout.flush()

@@ -110,3 +110,24 @@ def test_json_and_sarif_are_ascii_whatever_the_locale(script: str, tmp_path: Pat
         else:
             location = doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
             assert location["uri"] == "%C3%A9moji.tf"
+
+
+def test_fix_on_a_terminal_that_cannot_show_the_file_name(script: str, tmp_path: Path) -> None:
+    fixed = write(tmp_path / "émoji.tf", EMOJI_KEY)
+    done = subprocess.run(
+        [script, "check", "--fix"],
+        cwd=tmp_path,
+        capture_output=True,
+        env={**os.environ, "PYTHONIOENCODING": "ascii"},
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.decode("ascii").splitlines() == [
+        "fixed 1 finding in \\xe9moji.tf",
+        "1 file checked: no findings, 0 errors",
+    ]
+    # Aligned as `terraform fmt` aligns it (the inline comment is part of the key's column).
+    assert fixed.read_text(encoding="utf-8") == (
+        'resource "aws_iam_access_key" "e" {\n  /* 🔑 */ user = "root"\n  status       = "Inactive"\n}\n'
+    )
