@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 CONFORMANCE = (
-    Path(__file__).resolve().parents[3] / "shared" / "conformance" / "kics" / "iam_access_key_is_exposed"
+    Path(__file__).resolve().parents[1] / "fixtures" / "conformance" / "kics" / "iam_access_key_is_exposed"
 )
 
 RULE = "terraform-aws-iam-access-key-is-exposed"

@@ -6,7 +6,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from cli_support import Run
+
+from .cli_support import Run
 
 
 @pytest.fixture

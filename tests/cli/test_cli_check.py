@@ -6,7 +6,8 @@ import os
 from pathlib import Path
 
 import pytest
-from cli_support import NEGATIVE, POSITIVE, RULE, SYNTAX_ERROR, write
+
+from .cli_support import NEGATIVE, POSITIVE, RULE, SYNTAX_ERROR, write
 
 
 def test_clean_file_exits_0_with_a_summary(workdir: Path, tfguard) -> None:

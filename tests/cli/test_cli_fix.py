@@ -7,7 +7,8 @@ import stat
 from pathlib import Path
 
 import pytest
-from cli_support import NEGATIVE, POSITIVE, POSITIVE_FIXED, SYNTAX_ERROR, write
+
+from .cli_support import NEGATIVE, POSITIVE, POSITIVE_FIXED, SYNTAX_ERROR, write
 
 
 def test_fix_rewrites_only_files_with_findings_and_exits_0_when_nothing_remains(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cli_support import NEGATIVE, POSITIVE, RULE, SYNTAX_ERROR, write
+from .cli_support import NEGATIVE, POSITIVE, RULE, SYNTAX_ERROR, write
 
 FINDING_KEYS = [
     "rule",

@@ -9,9 +9,11 @@ from typing import Any
 
 import jsonschema
 import pytest
-from cli_support import NEGATIVE, POSITIVE, POSITIVE_FIXED, RULE, SYNTAX_ERROR, write
 
-SCHEMA_PATH = Path(__file__).resolve().parents[3] / "shared" / "schemas" / "sarif-schema-2.1.0.json"
+from .cli_support import NEGATIVE, POSITIVE, POSITIVE_FIXED, RULE, SYNTAX_ERROR, write
+
+# The OASIS SARIF 2.1.0 schema (JSON Schema draft-04), vendored so the tests run on a fresh checkout.
+SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "sarif-schema-2.1.0.json"
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from cli_support import NEGATIVE, POSITIVE, POSITIVE_FIXED, RULE, write
+
+from .cli_support import NEGATIVE, POSITIVE, POSITIVE_FIXED, RULE, write
 
 
 @pytest.fixture(scope="module")
