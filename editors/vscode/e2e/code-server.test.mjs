@@ -1,0 +1,277 @@
+// The extension in a real VS Code: code-server (VS Code 1.100 in a browser) with the freshly built .vsix installed,
+// driven through Debian's chromium by playwright-core, checking what a person sees:
+//   two warning squiggles on lines 2 and 7 of the KICS positive.tf, two Problems entries with the rule id;
+//   Ctrl+. offers `Set status to "Inactive"`, applying it leaves one problem (line 7);
+//   with editor.codeActionsOnSave {"source.fixAll": "explicit"}, saving leaves none and the file is what the fix promises.
+// A screenshot of every step goes to $TFGUARD_ARTIFACTS (default <repo>/test-artifacts/code-server-<time>), named on failure.
+//
+// Needs: npm run package (the .vsix), code-server (editors/ci-setup.sh code-server, or $TFGUARD_CODE_SERVER),
+// chromium ($TFGUARD_CHROMIUM, default /usr/bin/chromium), Python >= 3.10 on PATH.
+import assert from "node:assert/strict";
+import { spawn, execFileSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { homedir, tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const repo = resolve(root, "..", "..");
+const testdata = resolve(root, "..", "testdata");
+const version = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).version;
+const vsix = process.env.TFGUARD_VSIX || join(root, `tfguard-${version}.vsix`);
+const cache = process.env.TFGUARD_EDITORS_CACHE || join(homedir(), ".cache", "tfguard-editors");
+const codeServer = process.env.TFGUARD_CODE_SERVER || join(cache, "code-server-4.100.3", "node_modules", ".bin", "code-server");
+const chromiumPath = process.env.TFGUARD_CHROMIUM || "/usr/bin/chromium";
+const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+const artifacts = process.env.TFGUARD_ARTIFACTS || join(repo, "test-artifacts", `code-server-${stamp}`);
+const RULE = "terraform-aws-iam-access-key-is-exposed";
+const FIX = 'Set status to "Inactive"';
+const WAIT = 60_000;
+
+let step = 0;
+let page;
+let browser;
+let server;
+let serverLog = "";
+let work;
+let failed = false;
+
+/** Runs one step of a test; on failure takes a screenshot and says where the screenshots are. */
+async function guard(fn) {
+  try {
+    await fn();
+  } catch (err) {
+    failed = true;
+    await shot("failed");
+    err.message += `\n(screenshots of each step and the code-server log: ${artifacts})`;
+    throw err;
+  }
+}
+
+async function shot(name) {
+  if (!page) return;
+  mkdirSync(artifacts, { recursive: true });
+  step += 1;
+  await page.screenshot({ path: join(artifacts, `${String(step).padStart(2, "0")}-${name}.png`) }).catch(() => {});
+}
+
+function freePort() {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once("error", rej);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => res(port));
+    });
+  });
+}
+
+async function waitFor(what, fn, timeout = WAIT) {
+  const end = Date.now() + timeout;
+  let last;
+  while (Date.now() < end) {
+    try {
+      last = await fn();
+      if (last) return last;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out after ${timeout} ms waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
+}
+
+/** 1-based line numbers carrying a warning squiggle in the visible editor. */
+async function squiggleLines() {
+  return page.evaluate(() => {
+    const editor = document.querySelector(".editor-instance .monaco-editor");
+    if (!editor) return null;
+    const numbers = new Map();
+    for (const el of editor.querySelectorAll(".margin-view-overlays > div")) {
+      const n = el.querySelector(".line-numbers");
+      if (n) numbers.set(el.style.top, Number(n.textContent.trim()));
+    }
+    const lines = [];
+    for (const sq of editor.querySelectorAll(".view-overlays [class*='squiggly-']")) {
+      const line = numbers.get(sq.parentElement.style.top);
+      // Anything but a warning squiggle shows up with its kind, so it can never match the expectation.
+      lines.push(sq.classList.contains("squiggly-warning") ? line : `${sq.className} on ${line}`);
+    }
+    return lines.sort((a, b) => String(a).localeCompare(String(b), undefined, { numeric: true }));
+  });
+}
+
+/** The rows of the Problems panel, as text. */
+async function problemRows() {
+  return page.evaluate(() =>
+    [...document.querySelectorAll(".markers-panel .monaco-list-row")].map((r) => r.innerText.replace(/\s+/g, " ").trim()),
+  );
+}
+
+async function strictSquiggles(expected) {
+  await waitFor(`warning squiggles on lines ${JSON.stringify(expected)}`, async () => {
+    const lines = await squiggleLines();
+    if (JSON.stringify(lines) !== JSON.stringify(expected)) throw new Error(`squiggles on lines ${JSON.stringify(lines)}`);
+    return true;
+  });
+}
+
+async function strictProblems(count) {
+  return waitFor(`${count} problems in the Problems panel`, async () => {
+    const rows = (await problemRows()).filter((r) => r.includes(RULE));
+    if (rows.length !== count) throw new Error(`problem rows: ${JSON.stringify(await problemRows())}`);
+    return rows.length === 0 ? ["none"] : rows;
+  });
+}
+
+/** Clicks inside the text of a 1-based line of the visible editor. */
+async function clickLine(line, column) {
+  const box = await page.evaluate(
+    ({ line, column }) => {
+      const editor = document.querySelector(".editor-instance .monaco-editor");
+      let top;
+      for (const el of editor.querySelectorAll(".margin-view-overlays > div")) {
+        const n = el.querySelector(".line-numbers");
+        if (n && Number(n.textContent.trim()) === line) top = el.style.top;
+      }
+      const view = [...editor.querySelectorAll(".view-lines > .view-line")].find((el) => el.style.top === top);
+      const r = view.getBoundingClientRect();
+      const span = view.querySelector("span");
+      const text = span.textContent;
+      const charWidth = span.getBoundingClientRect().width / Math.max(text.length, 1);
+      return { x: r.left + charWidth * (column - 0.5), y: r.top + r.height / 2 };
+    },
+    { line, column },
+  );
+  await page.mouse.click(box.x, box.y);
+}
+
+describe("the tfguard extension in code-server", { timeout: 240_000 }, () => {
+  before(async () => {
+    for (const [what, p] of [
+      ["the .vsix (run `npm run package` in editors/vscode)", vsix],
+      ["code-server (run `bash editors/ci-setup.sh code-server`)", codeServer],
+      ["chromium (apt-get install chromium)", chromiumPath],
+    ]) {
+      assert.ok(existsSync(p), `${what} is missing: ${p}`);
+    }
+    work = mkdtempSync(join(tmpdir(), "tfguard-code-server-"));
+    const userData = join(work, "user-data");
+    const extensions = join(work, "extensions");
+    const folder = join(work, "project");
+    mkdirSync(join(userData, "User"), { recursive: true });
+    mkdirSync(folder);
+    cpSync(join(testdata, "positive.tf"), join(folder, "positive.tf"));
+    writeFileSync(
+      join(userData, "User", "settings.json"),
+      JSON.stringify(
+        {
+          "editor.codeActionsOnSave": { "source.fixAll": "explicit" },
+          "workbench.startupEditor": "none",
+          "workbench.tips.enabled": false,
+          "security.workspace.trust.enabled": false,
+          "telemetry.telemetryLevel": "off",
+          "extensions.autoCheckUpdates": false,
+          "extensions.autoUpdate": false,
+          "update.mode": "none",
+          "files.autoSave": "off",
+          "chat.disableAIFeatures": true,
+        },
+        null,
+        2,
+      ),
+    );
+    const common = ["--user-data-dir", userData, "--extensions-dir", extensions, "--config", join(work, "config.yaml")];
+    execFileSync(codeServer, [...common, "--install-extension", vsix, "--force"], { stdio: ["ignore", "pipe", "inherit"] });
+    const listed = execFileSync(codeServer, [...common, "--list-extensions", "--show-versions"], { encoding: "utf8" });
+    assert.match(listed, new RegExp(`tfguard\\.tfguard@${version.replace(/\./g, "\\.")}`), `installed extensions: ${listed}`);
+
+    const port = await freePort();
+    server = spawn(
+      codeServer,
+      [...common, "--bind-addr", `127.0.0.1:${port}`, "--auth", "none", "--disable-telemetry", "--disable-update-check",
+        "--disable-workspace-trust", "--disable-getting-started-override", folder],
+      { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, CS_DISABLE_FILE_DOWNLOADS: "1" } },
+    );
+    server.stdout.on("data", (d) => (serverLog += d));
+    server.stderr.on("data", (d) => (serverLog += d));
+    const base = `http://127.0.0.1:${port}`;
+    await waitFor("code-server to answer", async () => (await fetch(`${base}/healthz`)).ok, 30_000);
+
+    browser = await chromium.launch({
+      executablePath: chromiumPath,
+      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"],
+    });
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(`${base}/?folder=${encodeURIComponent(folder)}`);
+  });
+
+  after(async () => {
+    await browser?.close().catch(() => {});
+    server?.kill();
+    mkdirSync(artifacts, { recursive: true });
+    writeFileSync(join(artifacts, "code-server.log"), serverLog);
+    console.error(`code-server test: screenshots and log in ${artifacts}`);
+    if (work && !failed) rmSync(work, { recursive: true, force: true });
+  });
+
+  it("shows two warnings, on lines 2 and 7, as squiggles and in the Problems panel", async () => {
+    await guard(async () => {
+      const item = page.getByRole("treeitem", { name: "positive.tf" });
+      await item.waitFor({ timeout: WAIT });
+      await shot("workbench");
+      await item.click();
+      await page.locator(".editor-instance .monaco-editor .view-lines").waitFor({ timeout: WAIT });
+      await strictSquiggles([2, 7]);
+      await shot("squiggles");
+      await page.keyboard.press("Control+Shift+M");
+      const rows = await strictProblems(2);
+      await shot("problems");
+      assert.ok(rows.some((r) => r.includes("[Ln 2, Col 3]")), `problem rows: ${JSON.stringify(rows)}`);
+      assert.ok(rows.some((r) => r.includes("[Ln 7, Col 3]")), `problem rows: ${JSON.stringify(rows)}`);
+      assert.ok(rows.every((r) => r.includes("tfguard")), `problem rows: ${JSON.stringify(rows)}`);
+    });
+  });
+
+  it(`offers ${FIX} on Ctrl+. and applying it leaves one problem`, async () => {
+    await guard(async () => {
+      await clickLine(2, 10);
+      await page.keyboard.press("Control+.");
+      const option = page.locator(".action-widget .monaco-list-row", { hasText: FIX });
+      await option.first().waitFor({ timeout: WAIT });
+      await shot("quick-fix-menu");
+      // The menu takes the keyboard (a click is intercepted by its pointer block): move to the fix, press Enter.
+      await waitFor(`"${FIX}" to be the focused menu entry`, async () => {
+        const focused = await page.locator(".action-widget .monaco-list-row.focused").innerText().catch(() => "");
+        if (focused.includes(FIX)) return true;
+        await page.keyboard.press("ArrowDown");
+        return false;
+      }, 10_000);
+      await page.keyboard.press("Enter");
+      await strictSquiggles([7]);
+      await strictProblems(1);
+      await shot("after-quick-fix");
+    });
+  });
+
+  it("fixes everything on save with codeActionsOnSave source.fixAll", async () => {
+    const file = join(work, "project", "positive.tf");
+    await guard(async () => {
+      await clickLine(7, 4);
+      await page.keyboard.press("Control+S");
+      await strictSquiggles([]);
+      await strictProblems(0);
+      await waitFor("the saved file to hold the fixed text", async () => {
+        const dirty = await page.locator(".tab.dirty").count();
+        return dirty === 0 && readFileSync(file, "utf8") === readFileSync(join(testdata, "positive.fixed.tf"), "utf8");
+      }).catch((err) => {
+        throw new Error(`${err.message}; file on disk:\n${readFileSync(file, "utf8")}`);
+      });
+      await shot("after-save");
+    });
+  });
+});
