@@ -29,3 +29,41 @@ def test_inserting_lines_above_shifts_cached_results_correctly() -> None:
     assert analyzer.parses == 10  # nothing reparsed: only offsets moved
     assert [f.start - 17 for f in after.findings] == [f.start for f in before.findings]
     assert after.findings == Analyzer().analyze(shifted).findings
+
+
+def test_typing_in_the_middle_reparses_one_block_and_is_fast_path() -> None:
+    text = "".join(BLOCK.format(i=i) for i in range(1000))
+    analyzer = Analyzer()
+    analyzer.analyze(text)
+    parses = analyzer.parses
+    at = text.index('"k500"') + 3
+    for ch in "abc":
+        text = text[:at] + ch + text[at:]
+        at += 1
+        result = analyzer.analyze(text)
+    assert analyzer.parses == parses + 3  # one block per keystroke
+    assert result.findings == Analyzer().analyze(text).findings == []
+
+
+SNIPPETS = ['"', "{", "}", "${", "%{", "<<EOF\n", "EOF\n", "#", "/*", "*/", "\n", "\r\n", "\t", "😀", "[", "]",
+            'status = "Active"\n', 'user = "root"\n', " ", "=", "resource \"aws_iam_access_key\" \"n\" {\n"]
+
+
+def test_random_edits_always_equal_a_fresh_analysis() -> None:
+    import random
+
+    rng = random.Random(20261128)
+    base = "".join(BLOCK.format(i=i) for i in range(30)).replace('status = "Inactive"', 'status = "Active"', 10)
+    for _sequence in range(60):
+        analyzer = Analyzer()
+        text = base
+        analyzer.analyze(text)
+        for _step in range(25):
+            start = rng.randrange(len(text) + 1)
+            end = min(len(text), start + rng.choice([0, 0, 1, 2, 10, 60]))
+            insert = rng.choice(SNIPPETS) if rng.random() < 0.8 else ""
+            text = text[:start] + insert + text[end:]
+            incremental = analyzer.analyze(text)
+            fresh = Analyzer().analyze(text)
+            assert incremental.findings == fresh.findings, (text, start, end, insert)
+            assert incremental.problems == fresh.problems, (text, start, end, insert)

@@ -81,3 +81,10 @@ def test_many_broken_blocks_all_recover() -> None:
     text = "".join(f'resource "a" "b{i}" {{\n  x = [\n\n' for i in range(200))
     chunks = [c for c in split(text) if c.significant]
     assert len(chunks) == 200 and all(c.issues for c in chunks)
+
+
+def test_unclosed_comment_at_top_level_is_an_error_and_recovers() -> None:
+    text = 'a = 1\n/* started\nresource "c" "d" {\n}\n'
+    chunks = [c for c in split(text) if c.significant]
+    assert [text[c.start : c.end] for c in chunks] == ["a = 1\n", "/* started\n", 'resource "c" "d" {\n}\n']
+    assert "comment is never closed" in chunks[1].issues[0].message

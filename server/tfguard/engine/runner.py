@@ -10,11 +10,11 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 from tfguard.engine.findings import Finding, Problem, Related
 from tfguard.hcl.parse import parse_chunk
-from tfguard.hcl.scanner import split
+from tfguard.hcl.scanner import Chunk, split_from
 from tfguard.hcl.text import LineIndex
 
 
@@ -40,9 +40,22 @@ class Analysis:
         return self._index
 
 
+class _Entry(NamedTuple):
+    """One chunk of the last analysed text: where it is, its text, its results (None for blank/comment runs)."""
+
+    start: int
+    end: int
+    key: str
+    result: ChunkResult | None
+    broken: bool  # cut by recovery: where it ends depends on the text after it
+
+
 class Analyzer:
     """Analyses texts with a cache of per-chunk results; keep one per document for fast re-analysis.
 
+    Successive calls are incremental: the chunks at the start and at the end of the text that did not change
+    are found by comparing chunk texts, and only the text between them is split again (the scan stops as soon
+    as it reaches a chunk boundary of the unchanged rest). Chunks whose text is cached are not parsed again.
     ``parses`` counts chunk parses (cache misses), which tests use to prove the incremental path.
     """
 
@@ -55,30 +68,77 @@ class Analyzer:
         self._cache: OrderedDict[str, ChunkResult] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
+        self._text: str | None = None
+        self._entries: list[_Entry] = []
         self.parses = 0
 
     def analyze(self, text: str) -> Analysis:
+        with self._lock:
+            entries = self._split(text)
+            self._text, self._entries = text, entries
         findings: list[Finding] = []
         problems: list[Problem] = []
-        for chunk in split(text):
-            if not chunk.significant:
-                continue
-            key = text[chunk.start : chunk.end]
-            with self._lock:
-                result = self._cache.get(key)
-                if result is not None:
-                    self._cache.move_to_end(key)
+        for entry in entries:
+            result = entry.result
             if result is None:
-                result = self._check(chunk, text)
-                with self._lock:
+                continue
+            if result.findings:
+                findings.extend(f.shifted(entry.start) for f in result.findings)
+            if result.problems:
+                problems.extend(p.shifted(entry.start) for p in result.problems)
+        return Analysis(text, findings, problems)
+
+    def _split(self, text: str) -> list[_Entry]:
+        old_text, old = self._text, self._entries
+        if old_text is None or not old:
+            return self._entries_for(split_from(text)[0], text)
+        if text == old_text:
+            return old
+        delta = len(text) - len(old_text)
+        # unchanged chunks at the start: same text at the same place. Not the last chunk (it may grow), and not
+        # past a broken chunk: an edit after it may close what it left open, and then it ends elsewhere.
+        first = 0
+        while (
+            first < len(old) - 1
+            and not old[first].broken
+            and text.startswith(old[first].key, old[first].start)
+        ):
+            first += 1
+        restart = old[first].start
+        # unchanged chunks at the end: same text, shifted by delta, after the restart point
+        last = len(old)
+        while last > first and old[last - 1].start + delta >= restart and text.startswith(
+            old[last - 1].key, old[last - 1].start + delta
+        ):
+            last -= 1
+        resync = {old[i].start + delta: i for i in range(last, len(old))}
+        chunks, stopped = split_from(text, restart, resync)
+        middle = self._entries_for(chunks, text)
+        if stopped < 0:
+            return old[:first] + middle
+        tail = [
+            _Entry(e.start + delta, e.end + delta, e.key, e.result, e.broken) for e in old[resync[stopped] :]
+        ] if delta else old[resync[stopped] :]
+        return old[:first] + middle + tail
+
+    def _entries_for(self, chunks: list[Chunk], text: str) -> list[_Entry]:
+        entries = []
+        for chunk in chunks:
+            key = text[chunk.start : chunk.end]
+            result = None
+            if chunk.significant:
+                result = self._cache.get(key)
+                if result is None:
+                    result = self._check(chunk, text)
                     self._cache[key] = result
                     if len(self._cache) > self._cache_size:
                         self._cache.popitem(last=False)
-            findings.extend(f.shifted(chunk.start) for f in result.findings)
-            problems.extend(p.shifted(chunk.start) for p in result.problems)
-        return Analysis(text, findings, problems)
+                else:
+                    self._cache.move_to_end(key)
+            entries.append(_Entry(chunk.start, chunk.end, key, result, chunk.broken))
+        return entries
 
-    def _check(self, chunk, text: str) -> ChunkResult:
+    def _check(self, chunk: Chunk, text: str) -> ChunkResult:
         self.parses += 1
         parsed = parse_chunk(chunk, text)
         problems = tuple(

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Container
 
 COMMENT = "comment"
 STRING = "string"
@@ -69,8 +70,12 @@ def _describe_open(opener: str) -> str:
     return f"'{opener}' is never closed with '{_OPENERS[opener]}'"
 
 
-def _scan(text: str, pos: int, stop: int) -> list[Chunk]:
-    """Scan ``text[pos:stop]`` (``pos`` at a line start, outside any construct) into chunks."""
+def _scan(text: str, pos: int, stop: int, resync: Container[int] = ()) -> tuple[list[Chunk], int]:
+    """Scan ``text[pos:stop]`` (``pos`` at a line start, outside any construct) into chunks.
+
+    When a chunk ends at an offset in ``resync`` the scan stops there and returns that offset (else -1): the
+    caller knows the text from there on is unchanged and already split.
+    """
     chunks: list[Chunk] = []
     stack: list[tuple[str, int]] = []  # (opener, offset); opener '"' means inside a quoted string
     chunk = Chunk(pos, pos)
@@ -96,6 +101,8 @@ def _scan(text: str, pos: int, stop: int) -> list[Chunk]:
                 chunk.start = line_start
             chunk.significant = True
         chunk.end = end
+        if chunk.issues:
+            chunk.significant = True  # an unclosed comment is an error to report, not a blank run
         if chunk.end > chunk.start:
             if not chunk.significant and chunks and not chunks[-1].significant:
                 chunks[-1].end = chunk.end
@@ -142,6 +149,8 @@ def _scan(text: str, pos: int, stop: int) -> list[Chunk]:
             i = at + 1
             if not stack:
                 close_chunk(i)
+                if i in resync:
+                    return chunks, i
             continue
         if not stack and tok not in ("#", "//", "/*"):
             mark(at)
@@ -206,27 +215,39 @@ def _scan(text: str, pos: int, stop: int) -> list[Chunk]:
             else:
                 chunk.issues.append(ScanIssue(s, s + len(opener), _describe_open(opener), True))
     close_chunk(stop)
-    return chunks
+    return chunks, -1
 
 
 def split(text: str) -> list[Chunk]:
     """Split ``text`` into consecutive chunks covering it exactly."""
+    return split_from(text)[0]
+
+
+def split_from(text: str, start: int = 0, resync: Container[int] = ()) -> tuple[list[Chunk], int]:
+    """Split ``text[start:]`` (``start`` at a chunk boundary) into consecutive chunks covering it exactly.
+
+    With ``resync`` (offsets where chunks of the unchanged rest of the text begin), splitting stops at the
+    first chunk end found among them and returns it as the second value; otherwise that value is -1.
+    """
     chunks: list[Chunk] = []
-    pos = 0
+    pos = start
     for _ in range(_MAX_RECOVERIES):
-        scanned = _scan(text, pos, len(text))
+        scanned, stopped = _scan(text, pos, len(text), resync)
+        if stopped >= 0:
+            chunks.extend(scanned)
+            return chunks, stopped
         last = scanned[-1] if scanned else None
         if last is None or not last.broken:
             chunks.extend(scanned)
-            return chunks
+            return chunks, -1
         cut = _TOP_LEVEL_HEADER.search(text, last.start + 1)
         while cut is not None and cut.start() > 0 and text[cut.start() - 1] not in "\r\n":
             cut = _TOP_LEVEL_HEADER.search(text, cut.start() + 1)
         if cut is None:
             chunks.extend(scanned)
-            return chunks
+            return chunks, -1
         chunks.extend(scanned[:-1])
-        chunks.extend(_scan(text, last.start, cut.start()))
+        chunks.extend(_scan(text, last.start, cut.start())[0])
         pos = cut.start()
-    chunks.extend(_scan(text, pos, len(text)))
-    return chunks
+    chunks.extend(_scan(text, pos, len(text))[0])
+    return chunks, -1
