@@ -7,7 +7,11 @@ the same because each character is replaced by exactly one space.
 
 from __future__ import annotations
 
+import importlib.metadata
+import importlib.util
+import os
 import re
+import sys
 import threading
 from dataclasses import dataclass
 from typing import Any, Iterator
@@ -38,10 +42,71 @@ class ParsedChunk:
     errors: tuple[ParseError, ...]
 
 
-def _parser() -> Any:
-    from hcl2.api import _get_parser  # type: ignore[attr-defined]
+_PARSER: Any = None
 
-    return _get_parser()
+
+def _hcl2_dir() -> str:
+    spec = importlib.util.find_spec("hcl2")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("python-hcl2 is not installed")
+    return list(spec.submodule_search_locations)[0]
+
+
+def _cache_file() -> str | bool:
+    """Where the compiled grammar is cached: a file of tfguard's own, because python-hcl2 writes its cache into
+    site-packages, which is read-only in many installs (and then every process would rebuild the grammar, about
+    two seconds). Lark checks the grammar's hash when it loads the file, so a stale cache is rebuilt."""
+    from lark import __version__ as lark_version
+
+    base = os.environ.get("TFGUARD_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "tfguard"
+    )
+    try:
+        hcl2_version = importlib.metadata.version("python-hcl2")
+    except importlib.metadata.PackageNotFoundError:
+        hcl2_version = "unknown"
+    name = f"hcl2-{hcl2_version}-lark-{lark_version}-py{sys.version_info[0]}{sys.version_info[1]}.bin"
+    try:
+        os.makedirs(base, exist_ok=True)
+        if os.access(base, os.W_OK) or os.path.exists(os.path.join(base, name)):
+            return os.path.join(base, name)
+    except OSError:
+        pass
+    return True  # lark's own choice: a file in the temporary directory, named by user and grammar hash
+
+
+def _post_lexer() -> Any:
+    """python-hcl2's post-lexer, loaded from its file: importing the hcl2 package itself costs ~0.2 s of start-up
+    (it imports its whole serialisation stack), and tfguard needs only the grammar and this class."""
+    path = os.path.join(_hcl2_dir(), "postlexer.py")
+    spec = importlib.util.spec_from_file_location("_tfguard_hcl2_postlexer", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.PostLexer()
+
+
+def _parser() -> Any:
+    """python-hcl2's grammar and options (LALR, positions, its post-lexer), with tfguard's grammar cache."""
+    global _PARSER
+    if _PARSER is None:
+        from lark import Lark
+
+        try:
+            post_lexer = _post_lexer()
+        except Exception:  # a layout we do not know: take the package's own class
+            from hcl2.postlexer import PostLexer
+
+            post_lexer = PostLexer()
+        _PARSER = Lark.open(
+            os.path.join(_hcl2_dir(), "hcl2.lark"),
+            parser="lalr",
+            cache=_cache_file(),
+            propagate_positions=True,
+            postlex=post_lexer,
+        )
+    return _PARSER
 
 
 def parse_chunk(chunk: Chunk, document: str) -> ParsedChunk:
