@@ -67,3 +67,37 @@ def test_random_edits_always_equal_a_fresh_analysis() -> None:
             fresh = Analyzer().analyze(text)
             assert incremental.findings == fresh.findings, (text, start, end, insert)
             assert incremental.problems == fresh.problems, (text, start, end, insert)
+
+
+OTHER = 'resource "aws_s3_bucket" "b{i}" {{\n  bucket = "b-{i}"\n}}\n\n'
+
+
+def test_quick_analysis_checks_only_blocks_a_rule_may_flag_then_full_completes() -> None:
+    parts = [OTHER.format(i=i) for i in range(200)]
+    parts[50] = BLOCK.format(i=50).replace('"Inactive"', '"Active"')
+    parts[120] = 'resource "aws_s3_bucket" "broken" {\n  bucket = \n}\n\n'
+    text = "".join(parts)
+    analyzer = Analyzer()
+    quick = analyzer.analyze(text, quick=True)
+    assert not quick.complete and analyzer.parses == 1
+    assert [f.resource for f in quick.findings] == ["aws_iam_access_key.k50"] and quick.problems == []
+    full = analyzer.analyze(text)
+    assert full.complete and analyzer.parses == 200
+    assert full.findings == quick.findings and len(full.problems) == 1
+    fresh = Analyzer().analyze(text)
+    assert fresh.findings == full.findings and fresh.problems == full.problems
+
+
+def test_scoped_analysis_never_waits_for_the_documents_analysis() -> None:
+    import threading
+
+    text = "".join(BLOCK.format(i=i).replace('"Inactive"', '"Active"') for i in range(20))
+    analyzer = Analyzer()
+    target = text.index('"k7"')
+    results = []
+    with analyzer._state_lock:  # as if a long analysis of this document were running in another thread
+        worker = threading.Thread(target=lambda: results.append(analyzer.analyze_scope(text, target, target)))
+        worker.start()
+        worker.join(timeout=30)
+    assert results, "analyze_scope waited for the document's analysis"
+    assert [f.resource for f in results[0].findings] == ["aws_iam_access_key.k7"]

@@ -14,7 +14,7 @@ from typing import NamedTuple, Sequence
 
 from tfguard.engine.findings import Finding, Problem, Related
 from tfguard.hcl.parse import parse_chunk
-from tfguard.hcl.scanner import Chunk, split_from
+from tfguard.hcl.scanner import Chunk, scan_exact as _scan_exact, split_from
 from tfguard.hcl.text import LineIndex
 
 
@@ -31,6 +31,7 @@ class Analysis:
     text: str
     findings: list[Finding]
     problems: list[Problem]
+    complete: bool = True  # False when some chunks were left unchecked (a quick or scoped analysis)
     _index: LineIndex | None = field(default=None, repr=False)
 
     @property
@@ -57,6 +58,10 @@ class Analyzer:
     are found by comparing chunk texts, and only the text between them is split again (the scan stops as soon
     as it reaches a chunk boundary of the unchanged rest). Chunks whose text is cached are not parsed again.
     ``parses`` counts chunk parses (cache misses), which tests use to prove the incremental path.
+
+    ``analyze(text, quick=True)`` checks only the chunks that mention a resource type some rule looks at, so a
+    large file's findings come first; a later full ``analyze`` completes the rest (syntax errors included).
+    ``analyze_scope`` checks only the chunks overlapping a range, without waiting for a running analysis.
     """
 
     def __init__(self, rules: Sequence[object] | None = None, cache_size: int = 20_000) -> None:
@@ -65,35 +70,66 @@ class Analyzer:
 
             rules = ALL_RULES
         self.rules = tuple(rules)
+        self._needles = tuple(
+            {t for rule in self.rules for t in getattr(getattr(rule, "meta", None), "resource_types", ())}
+        )
         self._cache: OrderedDict[str, ChunkResult] = OrderedDict()
         self._cache_size = cache_size
-        self._lock = threading.Lock()
+        self._cache_lock = threading.Lock()  # held briefly, never across a parse
+        self._state_lock = threading.Lock()  # one analysis of this document's state at a time
         self._text: str | None = None
         self._entries: list[_Entry] = []
         self.parses = 0
 
-    def analyze(self, text: str) -> Analysis:
-        with self._lock:
+    def analyze(self, text: str, *, quick: bool = False) -> Analysis:
+        """Findings and problems of ``text``. With ``quick``, only chunks a rule may flag are checked, and
+        ``Analysis.complete`` is False when others were left for later."""
+        with self._state_lock:
             entries = self._split(text)
+            complete = True
+            for i, entry in enumerate(entries):
+                if entry.result is _PENDING:
+                    if quick and not self._wanted(entry.key):
+                        complete = False
+                        continue
+                    entries[i] = entry._replace(result=self._result_for(text, entry.start, entry.end))
             self._text, self._entries = text, entries
+        return self._assemble(text, entries, complete)
+
+    def analyze_scope(self, text: str, start: int, end: int) -> Analysis:
+        """Findings and problems of the chunks of ``text`` that overlap ``[start, end]`` only. It shares the
+        chunk cache but not the incremental state, so it never waits for an analysis in another thread."""
+        entries = []
+        for chunk in split_from(text)[0]:
+            if chunk.end < start or chunk.start > end or not chunk.significant:
+                continue
+            result = self._result_for(text, chunk.start, chunk.end, chunk)
+            entries.append(_Entry(chunk.start, chunk.end, "", result, chunk.broken))
+        return self._assemble(text, entries, False)
+
+    @staticmethod
+    def _assemble(text: str, entries: list[_Entry], complete: bool) -> Analysis:
         findings: list[Finding] = []
         problems: list[Problem] = []
         for entry in entries:
             result = entry.result
-            if result is None:
+            if result is None or result is _PENDING:
                 continue
             if result.findings:
                 findings.extend(f.shifted(entry.start) for f in result.findings)
             if result.problems:
                 problems.extend(p.shifted(entry.start) for p in result.problems)
-        return Analysis(text, findings, problems)
+        return Analysis(text, findings, problems, complete)
+
+    def _wanted(self, key: str) -> bool:
+        return any(needle in key for needle in self._needles)
 
     def _split(self, text: str) -> list[_Entry]:
         old_text, old = self._text, self._entries
         if old_text is None or not old:
             return self._entries_for(split_from(text)[0], text)
         if text == old_text:
-            return old
+            return list(old)
         delta = len(text) - len(old_text)
         # unchanged chunks at the start: same text at the same place. Not the last chunk (it may grow), and not
         # past a broken chunk: an edit after it may close what it left open, and then it ends elsewhere.
@@ -116,27 +152,42 @@ class Analyzer:
         middle = self._entries_for(chunks, text)
         if stopped < 0:
             return old[:first] + middle
-        tail = [
-            _Entry(e.start + delta, e.end + delta, e.key, e.result, e.broken) for e in old[resync[stopped] :]
-        ] if delta else old[resync[stopped] :]
-        return old[:first] + middle + tail
+        rest = old[resync[stopped] :]
+        if delta:
+            rest = [e._replace(start=e.start + delta, end=e.end + delta) for e in rest]
+        return old[:first] + middle + rest
 
     def _entries_for(self, chunks: list[Chunk], text: str) -> list[_Entry]:
+        """Entries for new chunks: cached results where the text is known, else pending (checked on demand)."""
         entries = []
         for chunk in chunks:
             key = text[chunk.start : chunk.end]
-            result = None
+            result: ChunkResult | None = None
             if chunk.significant:
-                result = self._cache.get(key)
+                with self._cache_lock:
+                    result = self._cache.get(key)
+                    if result is not None:
+                        self._cache.move_to_end(key)
                 if result is None:
-                    result = self._check(chunk, text)
-                    self._cache[key] = result
-                    if len(self._cache) > self._cache_size:
-                        self._cache.popitem(last=False)
-                else:
-                    self._cache.move_to_end(key)
+                    result = _PENDING
             entries.append(_Entry(chunk.start, chunk.end, key, result, chunk.broken))
         return entries
+
+    def _result_for(self, text: str, start: int, end: int, chunk: Chunk | None = None) -> ChunkResult:
+        key = text[start:end]
+        with self._cache_lock:
+            result = self._cache.get(key)
+        if result is not None:
+            return result
+        if chunk is None:
+            # the chunk's own scan (its comments and strings): scanning just its text gives back that chunk
+            chunk = next(c for c in _scan_exact(text, start, end) if c.significant)
+        result = self._check(chunk, text)
+        with self._cache_lock:
+            self._cache[key] = result
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return result
 
     def _check(self, chunk: Chunk, text: str) -> ChunkResult:
         self.parses += 1
@@ -150,6 +201,9 @@ class Analyzer:
             for rule in self.rules:
                 findings.extend(rule.check(block, parsed.source))  # type: ignore[attr-defined]
         return ChunkResult(tuple(findings), problems)
+
+
+_PENDING = ChunkResult((), ())  # a significant chunk not checked yet
 
 
 _shared: Analyzer | None = None

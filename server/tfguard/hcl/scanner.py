@@ -218,6 +218,11 @@ def _scan(text: str, pos: int, stop: int, resync: Container[int] = ()) -> tuple[
     return chunks, -1
 
 
+def scan_exact(text: str, start: int, end: int) -> list[Chunk]:
+    """Scan ``text[start:end]`` alone, which must be exactly a chunk (or run of chunks) an earlier split found."""
+    return _scan(text, start, end)[0]
+
+
 def split(text: str) -> list[Chunk]:
     """Split ``text`` into consecutive chunks covering it exactly."""
     return split_from(text)[0]
