@@ -1,4 +1,4 @@
-"""Shared test helpers."""
+"""Shared test helpers (fixture paths, the terraform syntax oracle); tests import them as `support`."""
 
 from __future__ import annotations
 

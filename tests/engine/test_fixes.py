@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import KICS, needs_terraform, terraform_fmt_clean, terraform_parses
+from support import KICS, needs_terraform, terraform_fmt_clean, terraform_parses
 from tfguard.engine import Analyzer, TextEdit, analyze_text, apply_edits, fix_all_edits, fix_text
 
 R = 'resource "aws_iam_access_key" "k" '

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DATADOG, KICS
+from support import DATADOG, KICS
 from tfguard.engine import Severity, analyze_text
 from tfguard.rules import ALL_RULES, rule_by_id
 
