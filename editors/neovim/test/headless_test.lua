@@ -88,7 +88,8 @@ local function run()
 
   local client
   check(vim.wait(TIMEOUT, function()
-    for _, c in pairs(vim.lsp.buf_get_clients(bufnr)) do
+    local attached = vim.lsp.get_clients and vim.lsp.get_clients({ bufnr = bufnr }) or vim.lsp.buf_get_clients(bufnr)
+    for _, c in pairs(attached) do
       if c.name == 'tfguard' and c.initialized then
         client = c
       end
@@ -103,9 +104,14 @@ local function run()
   -- The diagnostics of the line, converted back to LSP form as Neovim's own code action request does
   -- (0.7 keeps byte columns there: the server must not build edits from them).
   vim.api.nvim_win_set_cursor(0, { 2, 9 })
-  local line_diagnostics = vim.lsp.diagnostic.get_line_diagnostics(bufnr, 1)
+  local line_diagnostics
+  if vim.lsp.diagnostic.from then -- 0.10 and later
+    line_diagnostics = vim.lsp.diagnostic.from(vim.diagnostic.get(bufnr, { lnum = 1 }))
+  else
+    line_diagnostics = vim.lsp.diagnostic.get_line_diagnostics(bufnr, 1)
+  end
   check(#line_diagnostics == 1, 'line 2 has ' .. #line_diagnostics .. ' LSP diagnostics')
-  local params = vim.lsp.util.make_range_params()
+  local params = vim.lsp.util.make_range_params(0, client.offset_encoding)
   params.context = { diagnostics = line_diagnostics, only = { 'quickfix' } }
   local responses = vim.lsp.buf_request_sync(bufnr, 'textDocument/codeAction', params, TIMEOUT)
   local action
