@@ -39,7 +39,10 @@ def _workspace_edit(
     if features.document_changes:
         return types.WorkspaceEdit(
             document_changes=[
-                types.TextDocumentEdit(types.OptionalVersionedTextDocumentIdentifier(uri, version), edits)
+                types.TextDocumentEdit(
+                    text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version),
+                    edits=edits,
+                )
             ]
         )
     return types.WorkspaceEdit(changes={uri: edits})

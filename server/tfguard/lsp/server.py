@@ -131,7 +131,7 @@ class TfguardLanguageServer(LanguageServer):
             return
         try:
             self.window_log_message(
-                types.LogMessageParams(types.MessageType.Error, f"tfguard: internal error: {error}")
+                types.LogMessageParams(type=types.MessageType.Error, message=f"tfguard: internal error: {error}")
             )
         except Exception:  # the connection itself may be what failed
             pass
@@ -233,15 +233,21 @@ def run(tcp: tuple[str, int] | None = None) -> int:
     """Serve one client over stdio (``tcp`` None) or TCP. Returns the process exit code: 0 after an orderly
     shutdown/exit, 1 when the client exited without shutting down or the connection was lost."""
     _configure_logging()
-    if tcp is not None:
-        host, port = tcp
-        server.start_tcp(host, port)
-    else:
-        # The protocol gets its own handle on the real stdout; file descriptor 1 and sys.stdout then point at
-        # stderr, so a stray print (ours or a library's) can never corrupt the message stream.
-        sys.stdout.flush()
-        protocol_out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
-        os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-        sys.stdout = sys.stderr
-        server.start_io(sys.stdin.buffer, protocol_out)
+    try:
+        if tcp is not None:
+            host, port = tcp
+            server.start_tcp(host, port)
+        else:
+            # The protocol gets its own handle on the real stdout; file descriptor 1 and sys.stdout then point
+            # at stderr, so a stray print (ours or a library's) can never corrupt the message stream.
+            sys.stdout.flush()
+            protocol_out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+            os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+            sys.stdout = sys.stderr
+            server.start_io(sys.stdin.buffer, protocol_out)
+    except SystemExit:  # pygls ends the loop with sys.exit() on the exit notification
+        pass
+    except OSError as exc:  # e.g. the TCP port is taken
+        log.error("tfguard lsp: %s", exc)
+        return 2
     return 0 if server.protocol._shutdown else 1
