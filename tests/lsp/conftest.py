@@ -4,12 +4,12 @@ under the captured capability sets of real clients."""
 from __future__ import annotations
 
 import asyncio
+
 import pytest
 import pytest_lsp
+from lsp_session import CLIENTS, CONFIG, TIMEOUT, Session
 from lsprotocol import types
 from pytest_lsp import LanguageClient, client_capabilities
-
-from lsp_session import CLIENTS, CONFIG, TIMEOUT, Session
 
 
 async def _start(client: LanguageClient, name: str, caps: types.ClientCapabilities) -> None:

@@ -5,20 +5,23 @@ so the tests never reuse the server's own conversion code."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import attrs
-
 from lsprotocol import types
 from pygls.protocol import default_converter
 from pytest_lsp import ClientServerConfig, LanguageClient
 from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
 
 TIMEOUT = 20.0
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "conformance" / "kics" / "iam_access_key_is_exposed"
+FIXTURES = (
+    Path(__file__).resolve().parents[1] / "fixtures" / "conformance" / "kics" / "iam_access_key_is_exposed"
+)
 RULE = "terraform-aws-iam-access-key-is-exposed"
 HELP = "https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/iam_access_key"
 FIX_TITLE = 'Set status to "Inactive"'
@@ -27,7 +30,12 @@ FIX_ALL_TITLE = "Fix all tfguard findings"
 
 # The real capability sets pytest-lsp ships, and the position encoding each one ends up with.
 CLIENTS = ["visual-studio-code", "neovim@v0.7.0", "neovim@v0.11", "emacs"]
-NEGOTIATED = {"visual-studio-code": "utf-16", "neovim@v0.7.0": "utf-16", "neovim@v0.11": "utf-8", "emacs": "utf-32"}
+NEGOTIATED = {
+    "visual-studio-code": "utf-16",
+    "neovim@v0.7.0": "utf-16",
+    "neovim@v0.11": "utf-8",
+    "emacs": "utf-32",
+}
 
 FIXED = """\
 resource "aws_iam_access_key" "positive1" {
@@ -109,7 +117,9 @@ def span(text: str, needle: str, encoding: str, occurrence: int = 0) -> types.Ra
     return types.Range(to_position(text, at, encoding), to_position(text, at + len(needle), encoding))
 
 
-def edits_for(edit: types.WorkspaceEdit, uri: str, version: int, uses_document_changes: bool) -> list[types.TextEdit]:
+def edits_for(
+    edit: types.WorkspaceEdit, uri: str, version: int, uses_document_changes: bool
+) -> list[types.TextEdit]:
     """The text edits of a WorkspaceEdit for ``uri``, checking it has the shape the client asked for."""
     if uses_document_changes:
         assert edit.changes is None
@@ -123,15 +133,20 @@ def edits_for(edit: types.WorkspaceEdit, uri: str, version: int, uses_document_c
     return list(edit.changes[uri])
 
 
-def apply(text: str, edits: list[types.TextEdit], encoding: str) -> tuple[str, list[types.TextDocumentContentChangePartial]]:
+def apply(
+    text: str, edits: list[types.TextEdit], encoding: str
+) -> tuple[str, list[types.TextDocumentContentChangePartial]]:
     """Apply LSP edits (all relative to ``text``) as an editor does; also return them as incremental changes
     in an order that keeps each change's range valid when sent one after another."""
     spans = sorted(
-        ((to_offset(text, e.range.start, encoding), to_offset(text, e.range.end, encoding), e) for e in edits),
+        (
+            (to_offset(text, e.range.start, encoding), to_offset(text, e.range.end, encoding), e)
+            for e in edits
+        ),
         key=lambda t: (t[0], t[1]),
         reverse=True,
     )
-    for (a, b, _), (c, d, _) in zip(spans, spans[1:]):
+    for (a, _, _), (_, d, _) in itertools.pairwise(spans):
         assert d <= a, "overlapping edits"
     new = text
     for a, b, e in spans:
@@ -153,7 +168,9 @@ class Session:
         negotiated = result.capabilities.position_encoding
         self.encoding = str(getattr(negotiated, "value", negotiated) or "utf-16")
         self.document_changes = bool(
-            caps.workspace and caps.workspace.workspace_edit and caps.workspace.workspace_edit.document_changes
+            caps.workspace
+            and caps.workspace.workspace_edit
+            and caps.workspace.workspace_edit.document_changes
         )
         pd = caps.text_document.publish_diagnostics if caps.text_document else None
         self.related_information = bool(pd and pd.related_information)
@@ -201,7 +218,9 @@ class Session:
 
     def close(self, uri: str) -> None:
         self.marks[uri] = len(self.published)
-        self.client.text_document_did_close(types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(uri)))
+        self.client.text_document_did_close(
+            types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(uri))
+        )
 
     async def wait_published(self, uri: str, version: int | None) -> types.PublishDiagnosticsParams:
         async def poll() -> types.PublishDiagnosticsParams:
@@ -231,7 +250,11 @@ class Session:
         return list(params.diagnostics)
 
     async def code_actions(
-        self, uri: str, rng: types.Range, only: list[str] | None = None, echoed: list[types.Diagnostic] | None = None
+        self,
+        uri: str,
+        rng: types.Range,
+        only: list[str] | None = None,
+        echoed: list[types.Diagnostic] | None = None,
     ) -> list[types.CodeAction] | None:
         result = await asyncio.wait_for(
             self.client.text_document_code_action_async(
@@ -266,6 +289,8 @@ def with_pull(caps: types.ClientCapabilities) -> types.ClientCapabilities:
     """VS Code >= 1.77 (and vscode-languageclient 8+) declare pull diagnostics; the captured 1.65 set predates it."""
     text_document = attrs.evolve(
         caps.text_document,
-        diagnostic=types.DiagnosticClientCapabilities(dynamic_registration=True, related_document_support=False),
+        diagnostic=types.DiagnosticClientCapabilities(
+            dynamic_registration=True, related_document_support=False
+        ),
     )
     return attrs.evolve(caps, text_document=text_document)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from lsprotocol import types
-
 from tfguard.engine.findings import Finding, Fix, Problem, Related, Severity, TextEdit
 from tfguard.hcl.text import LineIndex
 from tfguard.lsp.capabilities import ClientFeatures
@@ -13,7 +12,9 @@ from tfguard.lsp.diagnostics import to_diagnostics
 
 URI = "file:///w/main.tf"
 RULE = "terraform-aws-iam-access-key-is-exposed"
-TEXT = 'resource "aws_iam_access_key" "k" {\n  /* ключ 😀 */ user = "root"\n  status = "Active"\n}\nbroken {\n'
+TEXT = (
+    'resource "aws_iam_access_key" "k" {\n  /* ключ 😀 */ user = "root"\n  status = "Active"\n}\nbroken {\n'
+)
 USER = TEXT.index('user = "root"')
 STATUS = TEXT.index('status = "Active"')
 ACTIVE = TEXT.index('"Active"')
@@ -45,6 +46,9 @@ def test_finding_and_problem_in_utf16() -> None:
     assert finding.range == rng(1, 16, 1, 29)
     assert finding.severity == types.DiagnosticSeverity.Warning
     assert finding.code == RULE and finding.source == "tfguard"
+    assert finding.code_description == types.CodeDescription(
+        "https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/iam_access_key"
+    )
     assert finding.message == "aws_iam_access_key.k: an active access key for the root user"
     assert list(finding.related_information) == [
         types.DiagnosticRelatedInformation(types.Location(URI, rng(2, 2, 2, 19)), "status is Active here")
@@ -63,7 +67,11 @@ def test_finding_and_problem_in_utf16() -> None:
     }
     assert problem.range == rng(4, 0, 4, 6)
     assert problem.severity == types.DiagnosticSeverity.Error
-    assert (problem.code, problem.source, problem.message) == ("syntax", "tfguard", "this block is not closed")
+    assert (problem.code, problem.source, problem.message) == (
+        "syntax",
+        "tfguard",
+        "this block is not closed",
+    )
 
 
 def test_columns_follow_the_negotiated_encoding() -> None:
@@ -96,3 +104,28 @@ def test_capabilities_of_real_clients() -> None:
     assert (nvim11.pull_diagnostics, nvim11.related_information) == (True, True)
     emacs = ClientFeatures.from_capabilities(client_capabilities("emacs"))
     assert (emacs.pull_diagnostics, emacs.related_information, emacs.document_changes) == (False, False, True)
+
+
+def test_related_information_in_another_file(tmp_path) -> None:
+    import dataclasses
+
+    if "path" not in {f.name for f in dataclasses.fields(Related)}:
+        import pytest
+
+        pytest.skip("the engine does not point into other files yet")
+    other = tmp_path / "variables.tf"
+    other.write_bytes(b'variable "status" {\n  default = "Active"\n}\n')
+    at = other.read_text().index('default = "Active"')
+    result = analysis()
+    finding = dataclasses.replace(
+        result.findings[0],
+        related=(Related(at, at + len('default = "Active"'), "the default keeps it active", str(other)),),
+    )
+    result.findings = [finding]
+    (diag, _) = to_diagnostics(URI, result, "utf-16", ALL)
+    (related,) = diag.related_information
+    assert related.location == types.Location(other.resolve().as_uri(), rng(1, 2, 1, 20))
+    missing = dataclasses.replace(finding, related=(Related(0, 1, "gone", str(tmp_path / "missing.tf")),))
+    result.findings = [missing]
+    (diag, _) = to_diagnostics(URI, result, "utf-16", ALL)
+    assert diag.related_information is None

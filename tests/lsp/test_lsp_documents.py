@@ -6,7 +6,6 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lsprotocol import types
-
 from tfguard.hcl.text import LineIndex
 from tfguard.lsp.documents import DocumentStore, edit_index
 
@@ -98,7 +97,9 @@ def test_incremental_index_equals_a_fresh_one(text: str, edits: list[tuple[int, 
 @settings(max_examples=200, deadline=None)
 @given(
     text=_TEXT,
-    edits=st.lists(st.tuples(st.integers(0, 8), st.integers(0, 12), st.integers(0, 8), st.integers(0, 12), _TEXT)),
+    edits=st.lists(
+        st.tuples(st.integers(0, 8), st.integers(0, 12), st.integers(0, 8), st.integers(0, 12), _TEXT)
+    ),
     encoding=st.sampled_from(["utf-8", "utf-16", "utf-32"]),
 )
 def test_store_matches_applying_the_same_change_by_offsets(text, edits, encoding) -> None:

@@ -6,8 +6,6 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from lsprotocol import types
-
 from lsp_session import (
     FIX_ALL_KIND,
     FIX_ALL_TITLE,
@@ -22,6 +20,7 @@ from lsp_session import (
     with_encodings,
     with_pull,
 )
+from lsprotocol import types
 
 POSITIVE = "file:///work/positive.tf"
 NEGATIVE = "file:///work/negative.tf"
@@ -95,7 +94,7 @@ async def test_a_syntax_error_stays_in_its_block(session: Session) -> None:
 
 async def test_quick_fixes_applied_one_by_one_leave_a_clean_file(session: Session) -> None:
     session.open(POSITIVE, fixture_text("positive.tf"))
-    first, second = await session.diagnostics(POSITIVE)
+    first, _ = await session.diagnostics(POSITIVE)
 
     actions = await session.code_actions(POSITIVE, first.range, echoed=[first])
     assert actions is not None
@@ -133,7 +132,9 @@ async def test_fix_all_fixes_every_finding(session: Session, only: list[str] | N
     assert await session.code_actions(POSITIVE, rng(0, 0, 8, 0), only=only) is None
 
 
-@pytest.mark.parametrize("only", [["quickfix"], ["refactor"], ["source.organizeImports"], ["source.fixAll.other"]])
+@pytest.mark.parametrize(
+    "only", [["quickfix"], ["refactor"], ["source.organizeImports"], ["source.fixAll.other"]]
+)
 async def test_code_actions_honour_the_requested_kinds(session: Session, only: list[str]) -> None:
     session.open(POSITIVE, fixture_text("positive.tf"))
     await session.diagnostics(POSITIVE)
@@ -211,7 +212,7 @@ async def check_emoji_line(session: Session) -> None:
     (fix,) = await session.code_actions(uri, diag.range, only=["quickfix"])
     text = await session.apply_action(uri, fix)
     assert text.startswith(EMOJI.rstrip("}\n") + "\n")
-    assert 'status' in text.splitlines()[2] and '"Inactive"' in text.splitlines()[2]
+    assert "status" in text.splitlines()[2] and '"Inactive"' in text.splitlines()[2]
     assert await session.diagnostics(uri) == []
 
 

@@ -8,7 +8,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from lsprotocol import types
-
 from tfguard.lsp.documents import DocumentStore
 from tfguard.lsp.scheduler import Result, Scheduler
 
@@ -153,7 +152,9 @@ async def test_results_never_describe_an_older_version_than_the_document(pool) -
     analyzer = GatedAnalyzer()
     store = DocumentStore()
     seen: list[tuple[int, int]] = []
-    scheduler = Scheduler(store, lambda: analyzer, lambda r: seen.append((r.version, store.get(URI).version)), pool)
+    scheduler = Scheduler(
+        store, lambda: analyzer, lambda r: seen.append((r.version, store.get(URI).version)), pool
+    )
     store.open(URI, "", 0)
     for version in range(1, 200):
         append(store, version, "a")

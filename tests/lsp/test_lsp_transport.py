@@ -9,10 +9,9 @@ import socket
 import subprocess
 import sys
 
+from lsp_session import TIMEOUT, Session, fixture_text, make_client
 from lsprotocol import types
 from pytest_lsp import LanguageClient, client_capabilities
-
-from lsp_session import TIMEOUT, Session, fixture_text, make_client
 
 POSITIVE = "file:///work/positive.tf"
 
@@ -37,31 +36,31 @@ async def connect(client: LanguageClient, port: int) -> None:
 
 async def test_tcp_session_and_exit_code() -> None:
     port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tfguard.lsp", "--tcp", f"127.0.0.1:{port}"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tfguard.lsp", "--tcp", f"127.0.0.1:{port}", stdout=subprocess.PIPE
     )
     try:
         client = make_client()
         await connect(client, port)
         caps = client_capabilities("neovim@v0.7.0")
         client.capabilities = caps
-        result = await asyncio.wait_for(client.initialize_async(types.InitializeParams(capabilities=caps)), TIMEOUT)
+        result = await asyncio.wait_for(
+            client.initialize_async(types.InitializeParams(capabilities=caps)), TIMEOUT
+        )
         client.initialized(types.InitializedParams())
         session = Session(client, "neovim@v0.7.0", result)
         session.open(POSITIVE, fixture_text("positive.tf"))
         assert len(await session.diagnostics(POSITIVE)) == 2
         await asyncio.wait_for(client.shutdown_async(None), TIMEOUT)
         client.exit(None)
-        returncode = await asyncio.wait_for(asyncio.to_thread(proc.wait), TIMEOUT)
+        returncode = await asyncio.wait_for(proc.wait(), TIMEOUT)
         await client.stop()
         assert returncode == 0
-        assert proc.stdout.read() == b""
+        assert await proc.stdout.read() == b""
     finally:
-        if proc.poll() is None:
+        if proc.returncode is None:
             proc.kill()
-            proc.wait()
+            await proc.wait()
 
 
 # A server whose document store prints to stdout on every open (as a careless library might).
@@ -101,12 +100,19 @@ def test_prints_go_to_stderr_not_into_the_protocol() -> None:
     requests = b"".join(
         frame(m)
         for m in (
-            {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"processId": None, "capabilities": {}}},
+            {
+                "jsonrpc": "2.0",
+                "id": 1,
+                "method": "initialize",
+                "params": {"processId": None, "capabilities": {}},
+            },
             {"jsonrpc": "2.0", "method": "initialized", "params": {}},
             {
                 "jsonrpc": "2.0",
                 "method": "textDocument/didOpen",
-                "params": {"textDocument": {"uri": POSITIVE, "languageId": "terraform", "version": 1, "text": text}},
+                "params": {
+                    "textDocument": {"uri": POSITIVE, "languageId": "terraform", "version": 1, "text": text}
+                },
             },
         )
     )
@@ -123,7 +129,8 @@ def test_prints_go_to_stderr_not_into_the_protocol() -> None:
             assert chunk, proc.stderr.read().decode(errors="replace")
             out += chunk
         proc.stdin.write(
-            frame({"jsonrpc": "2.0", "id": 2, "method": "shutdown"}) + frame({"jsonrpc": "2.0", "method": "exit"})
+            frame({"jsonrpc": "2.0", "id": 2, "method": "shutdown"})
+            + frame({"jsonrpc": "2.0", "method": "exit"})
         )
         proc.stdin.flush()
         rest, err = proc.communicate(timeout=TIMEOUT)

@@ -53,7 +53,8 @@ class ClientFeatures:
             pull_diagnostics=_get(caps, "text_document.diagnostic") is not None,
             related_information=diagnostic_flag("related_information"),
             code_description=diagnostic_flag("code_description_support"),
-            code_action_literals=_get(caps, "text_document.code_action.code_action_literal_support") is not None,
+            code_action_literals=_get(caps, "text_document.code_action.code_action_literal_support")
+            is not None,
             is_preferred=bool(_get(caps, "text_document.code_action.is_preferred_support", False)),
             document_changes=bool(_get(caps, "workspace.workspace_edit.document_changes", False)),
         )

@@ -6,7 +6,8 @@ them in their own units (Neovim 0.7 sends byte columns), and they may describe a
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from lsprotocol import types
 
@@ -80,7 +81,9 @@ def code_actions(
                     kind=types.CodeActionKind.QuickFix,
                     diagnostics=[finding_to_diagnostic(uri, index, finding, encoding, features)],
                     is_preferred=preferred,
-                    edit=_workspace_edit(uri, version, to_text_edits(index, finding.fix.edits, encoding), features),
+                    edit=_workspace_edit(
+                        uri, version, to_text_edits(index, finding.fix.edits, encoding), features
+                    ),
                 )
             )
     if kind_requested(FIX_ALL_KIND, only):

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
-from functools import lru_cache
-from typing import Any, Iterable
+from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
+from typing import Any
 
 from lsprotocol import types
 
@@ -29,7 +31,7 @@ def to_text_edits(index: LineIndex, edits: Iterable[TextEdit], encoding: Encodin
     return [types.TextEdit(to_range(index, e.start, e.end, encoding), e.new_text) for e in edits]
 
 
-@lru_cache(maxsize=None)
+@cache
 def help_uri(rule_id: str) -> str | None:
     """The rule's documentation link, or None for an unknown rule."""
     try:
@@ -43,17 +45,42 @@ def help_uri(rule_id: str) -> str | None:
     return None
 
 
+def _other_file(path: str, cache: dict[str, tuple[str, LineIndex] | None]) -> tuple[str, LineIndex] | None:
+    """(uri, LineIndex) of a file a Related entry points into, read as the engine reads it; None if unreadable."""
+    if path not in cache:
+        try:
+            from tfguard.engine import read_source
+
+            cache[path] = (Path(path).resolve().as_uri(), LineIndex(read_source(path)))
+        except (OSError, ValueError, ImportError):
+            log.info("related location in %s cannot be read; left out", path)
+            cache[path] = None
+    return cache[path]
+
+
 def _related(
     uri: str, index: LineIndex, related: Iterable[Related], encoding: Encoding, features: ClientFeatures
 ) -> list[types.DiagnosticRelatedInformation] | None:
     if not features.related_information:
         return None
-    items = [
-        types.DiagnosticRelatedInformation(
-            types.Location(uri, to_range(index, r.start, r.end, encoding)), r.message
+    items = []
+    others: dict[str, tuple[str, LineIndex] | None] = {}
+    for r in related:
+        target_uri, target_index = uri, index
+        path = getattr(r, "path", None)
+        if path is not None:  # a place in another file (offsets index that file's text)
+            other = _other_file(path, others)
+            if other is None:
+                continue
+            target_uri, target_index = other
+        items.append(
+            types.DiagnosticRelatedInformation(
+                location=types.Location(
+                    uri=target_uri, range=to_range(target_index, r.start, r.end, encoding)
+                ),
+                message=r.message,
+            )
         )
-        for r in related
-    ]
     return items or None
 
 
@@ -141,8 +168,12 @@ def to_diagnostics(
     index: LineIndex = analysis.index
     items: list[tuple[int, int, types.Diagnostic]] = []
     for finding in analysis.findings:
-        items.append((finding.start, finding.end, finding_to_diagnostic(uri, index, finding, encoding, features)))
+        items.append(
+            (finding.start, finding.end, finding_to_diagnostic(uri, index, finding, encoding, features))
+        )
     for problem in analysis.problems:
-        items.append((problem.start, problem.end, problem_to_diagnostic(uri, index, problem, encoding, features)))
+        items.append(
+            (problem.start, problem.end, problem_to_diagnostic(uri, index, problem, encoding, features))
+        )
     items.sort(key=lambda item: (item[0], item[1]))
     return [d for _, _, d in items]

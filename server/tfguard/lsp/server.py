@@ -131,10 +131,12 @@ class TfguardLanguageServer(LanguageServer):
             return
         try:
             self.window_log_message(
-                types.LogMessageParams(type=types.MessageType.Error, message=f"tfguard: internal error: {error}")
+                types.LogMessageParams(
+                    type=types.MessageType.Error, message=f"tfguard: internal error: {error}"
+                )
             )
         except Exception:  # the connection itself may be what failed
-            pass
+            log.debug("could not send the error to the client", exc_info=True)
 
 
 server = TfguardLanguageServer()
@@ -181,7 +183,9 @@ async def pull_diagnostics(
         return types.RelatedFullDocumentDiagnosticReport(items=[])
     if params.previous_result_id is not None and params.previous_result_id == result.result_id:
         return types.RelatedUnchangedDocumentDiagnosticReport(result_id=result.result_id)
-    return types.RelatedFullDocumentDiagnosticReport(items=ls.diagnostics_of(result), result_id=result.result_id)
+    return types.RelatedFullDocumentDiagnosticReport(
+        items=ls.diagnostics_of(result), result_id=result.result_id
+    )
 
 
 class JsonRpcServerCancelled(JsonRpcException):
@@ -199,7 +203,9 @@ class JsonRpcServerCancelled(JsonRpcException):
         code_action_kinds=[types.CodeActionKind.QuickFix, actions.FIX_ALL_KIND], resolve_provider=False
     ),
 )
-async def code_action(ls: TfguardLanguageServer, params: types.CodeActionParams) -> list[types.CodeAction] | None:
+async def code_action(
+    ls: TfguardLanguageServer, params: types.CodeActionParams
+) -> list[types.CodeAction] | None:
     uri = params.text_document.uri
     for _ in range(CODE_ACTION_ATTEMPTS):
         result = await ls.scheduler.result(uri)
@@ -210,7 +216,13 @@ async def code_action(ls: TfguardLanguageServer, params: types.CodeActionParams)
             return None
         if doc is result.document and doc.version == result.version:
             return actions.code_actions(
-                uri, result.version, result.analysis, params.range, params.context.only, ls.encoding, ls.client
+                uri,
+                result.version,
+                result.analysis,
+                params.range,
+                params.context.only,
+                ls.encoding,
+                ls.client,
             )
     log.info("code action for %s gave up: the document kept changing", uri)
     return None
