@@ -71,7 +71,11 @@ def block(user: str, status: str | None = None) -> str:
         ('"ROOT"', '"Active"', False),
         ('"root-admin"', None, False),
         ('" root"', None, False),
-        ('"${"root"}"', None, False),  # interpolation: not a plain string
+        # A template whose parts all resolve is what Terraform sees (issue 5 superseded issue 2's "no
+        # interpolation"); one with a part that cannot be resolved, or a directive, is never matched.
+        ('"${"root"}"', None, True),
+        ('"${"ro"}${"ot"}"', None, True),
+        ('"${var.unknown}"', None, False),
         ('"root%{if true}%{endif}"', None, False),
         ('"r\\u006fot"', None, True),  # escapes are decoded as Terraform decodes them
         ('"r\\U0000006Fot"', None, True),
@@ -80,7 +84,8 @@ def block(user: str, status: str | None = None) -> str:
         ('local.user', '"Active"', False),
         ('aws_iam_user.root.name', None, False),
         ('"root"', "var.status", False),  # an unresolved status is not known to be active
-        ('"root"', '"Act${"ive"}"', False),
+        ('"root"', '"Act${"ive"}"', True),
+        ('"root"', '"Act${local.unknown}"', False),
         ('"root"', "null", False),
         ("<<EOF\nroot\nEOF", None, False),  # heredoc value is "root\n"
     ],

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from typing import Any
 
 
 class Severity(enum.IntEnum):
@@ -47,19 +48,24 @@ class Fix:
 
 @dataclass(frozen=True)
 class Related:
-    """A second place that explains a finding (for example the ``status`` attribute)."""
+    """A second place that explains a finding (the ``status`` attribute, a variable's default). ``path`` is
+    None for the analysed document itself, else the file the offsets index."""
 
     start: int
     end: int
     message: str
+    path: str | None = None
 
     def shifted(self, delta: int) -> Related:
+        if self.path is not None or delta == 0:
+            return self
         return Related(self.start + delta, self.end + delta, self.message)
 
 
 @dataclass(frozen=True)
 class Finding:
-    """One rule violation."""
+    """One rule violation. ``scope`` is the span of the resource it is about; ``suppressed`` holds what
+    suppressed it (a comment), for the faces that report suppressed findings."""
 
     rule_id: str
     severity: Severity
@@ -69,6 +75,8 @@ class Finding:
     resource: str | None = None
     fix: Fix | None = None
     related: tuple[Related, ...] = ()
+    scope: tuple[int, int] | None = None
+    suppressed: tuple[Any, ...] = ()
 
     def shifted(self, delta: int) -> Finding:
         if delta == 0:
@@ -82,6 +90,8 @@ class Finding:
             self.resource,
             self.fix.shifted(delta) if self.fix else None,
             tuple(r.shifted(delta) for r in self.related),
+            (self.scope[0] + delta, self.scope[1] + delta) if self.scope else None,
+            self.suppressed,
         )
 
 

@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from typing import NamedTuple, Sequence
 
 from tfguard.engine.findings import Finding, Problem, Related
+from tfguard.engine.suppress import apply_suppressions
+from tfguard.engine.resolve import Env, LiteralResolver, Resolver, Symbol, symbols_of
+from tfguard.hcl.model import Block, Source
 from tfguard.hcl.parse import parse_chunk
 from tfguard.hcl.scanner import Chunk, scan_exact as _scan_exact, split_from
 from tfguard.hcl.text import LineIndex
@@ -22,6 +25,9 @@ from tfguard.hcl.text import LineIndex
 class ChunkResult:
     findings: tuple[Finding, ...]
     problems: tuple[Problem, ...]
+    symbols: tuple[Symbol, ...] = ()
+    # blocks whose check needs the module (a reference to resolve): checked again at every analysis
+    deferred: tuple[tuple[Block, Source], ...] = ()
 
 
 @dataclass
@@ -32,6 +38,8 @@ class Analysis:
     findings: list[Finding]
     problems: list[Problem]
     complete: bool = True  # False when some chunks were left unchecked (a quick or scoped analysis)
+    symbols: list[Symbol] = field(default_factory=list)  # what this text defines for the module
+    suppressed: list[Finding] = field(default_factory=list)  # findings a suppression comment hides
     _index: LineIndex | None = field(default=None, repr=False)
 
     @property
@@ -64,14 +72,18 @@ class Analyzer:
     ``analyze_scope`` checks only the chunks overlapping a range, without waiting for a running analysis.
     """
 
-    def __init__(self, rules: Sequence[object] | None = None, cache_size: int = 20_000) -> None:
+    def __init__(
+        self, rules: Sequence[object] | None = None, cache_size: int = 20_000, *, tfvars: bool = False
+    ) -> None:
         if rules is None:
             from tfguard.rules import ALL_RULES
 
             rules = ALL_RULES
         self.rules = tuple(rules)
+        self.tfvars = tfvars  # a variables file: its top-level attributes are values of var.NAME
         self._needles = tuple(
             {t for rule in self.rules for t in getattr(getattr(rule, "meta", None), "resource_types", ())}
+            | set(SYMBOL_NEEDLES)
         )
         self._cache: OrderedDict[str, ChunkResult] = OrderedDict()
         self._cache_size = cache_size
@@ -81,9 +93,10 @@ class Analyzer:
         self._entries: list[_Entry] = []
         self.parses = 0
 
-    def analyze(self, text: str, *, quick: bool = False) -> Analysis:
+    def analyze(self, text: str, *, quick: bool = False, env: Env | None = None) -> Analysis:
         """Findings and problems of ``text``. With ``quick``, only chunks a rule may flag are checked, and
-        ``Analysis.complete`` is False when others were left for later."""
+        ``Analysis.complete`` is False when others were left for later. ``env`` holds the symbols of the other
+        files of the module (references are resolved through it and this text's own symbols)."""
         with self._state_lock:
             entries = self._split(text)
             complete = True
@@ -94,9 +107,9 @@ class Analyzer:
                         continue
                     entries[i] = entry._replace(result=self._result_for(text, entry.start, entry.end))
             self._text, self._entries = text, entries
-        return self._assemble(text, entries, complete)
+        return self._assemble(text, entries, complete, env)
 
-    def analyze_scope(self, text: str, start: int, end: int) -> Analysis:
+    def analyze_scope(self, text: str, start: int, end: int, env: Env | None = None) -> Analysis:
         """Findings and problems of the chunks of ``text`` that overlap ``[start, end]`` only. It shares the
         chunk cache but not the incremental state, so it never waits for an analysis in another thread."""
         entries = []
@@ -105,12 +118,13 @@ class Analyzer:
                 continue
             result = self._result_for(text, chunk.start, chunk.end, chunk)
             entries.append(_Entry(chunk.start, chunk.end, "", result, chunk.broken))
-        return self._assemble(text, entries, False)
+        return self._assemble(text, entries, False, env)
 
-    @staticmethod
-    def _assemble(text: str, entries: list[_Entry], complete: bool) -> Analysis:
+    def _assemble(self, text: str, entries: list[_Entry], complete: bool, env: Env | None) -> Analysis:
         findings: list[Finding] = []
         problems: list[Problem] = []
+        symbols: list[Symbol] = []
+        deferred: list[tuple[int, Block, Source]] = []
         for entry in entries:
             result = entry.result
             if result is None or result is _PENDING:
@@ -119,7 +133,30 @@ class Analyzer:
                 findings.extend(f.shifted(entry.start) for f in result.findings)
             if result.problems:
                 problems.extend(p.shifted(entry.start) for p in result.problems)
-        return Analysis(text, findings, problems, complete)
+            if result.symbols:
+                symbols.extend(s.shifted(entry.start) for s in result.symbols)
+            if result.deferred:
+                deferred.extend((entry.start, block, source) for block, source in result.deferred)
+        if deferred:
+            module = (env or Env()).with_document(symbols)
+            for base, block, source in deferred:
+                resolver = Resolver(module, base)
+                for rule in self.rules:
+                    findings.extend(
+                        f.shifted(base) for f in rule.check(block, source, resolver)  # type: ignore[attr-defined]
+                    )
+            findings.sort(key=lambda f: f.start)
+        analysis = Analysis(text, findings, problems, complete, symbols)
+        if findings:
+            analysis.findings, analysis.suppressed = apply_suppressions(findings, analysis.index, self._aliases)
+        return analysis
+
+    def _aliases(self, rule_id: str) -> dict[str, tuple[str, ...]]:
+        for rule in self.rules:
+            meta = getattr(rule, "meta", None)
+            if meta is not None and meta.id == rule_id:
+                return meta.aliases_by_tool()
+        return {}
 
     def _wanted(self, key: str) -> bool:
         return any(needle in key for needle in self._needles)
@@ -197,13 +234,20 @@ class Analyzer:
             for e in parsed.errors
         )
         findings: list[Finding] = []
+        deferred: list[tuple[Block, Source]] = []
         for block in parsed.blocks:
-            for rule in self.rules:
-                findings.extend(rule.check(block, parsed.source))  # type: ignore[attr-defined]
-        return ChunkResult(tuple(findings), problems)
+            literal = LiteralResolver()
+            found = [f for rule in self.rules for f in rule.check(block, parsed.source, literal)]  # type: ignore[attr-defined]
+            if literal.needs_env:
+                deferred.append((block, parsed.source))
+            else:
+                findings.extend(found)
+        symbols = symbols_of(parsed.blocks, parsed.attributes, self.tfvars)
+        return ChunkResult(tuple(findings), problems, tuple(symbols), tuple(deferred))
 
 
 _PENDING = ChunkResult((), ())  # a significant chunk not checked yet
+SYMBOL_NEEDLES = ("variable", "locals", "aws_iam_user")  # chunks that may define what references resolve to
 
 
 _shared: Analyzer | None = None

@@ -24,6 +24,8 @@ def set_attribute(source: Source, block: Block, name: str, value: str, after: At
     existing = block.attribute(name)
     if existing is not None:
         return [(existing.expr.start, existing.expr.end, value)]
+    if source.syntax == "json":
+        return _json_insert(source, block, name, value, after)
     text = source.text
     if not _has_break(text, block.open_brace, block.close_brace):
         return _expand_one_line_block(source, block, name, value)
@@ -167,3 +169,17 @@ def _expand_one_line_block(source: Source, block: Block, name: str, value: str) 
         out.append(line + newline)
     out.append(outer)
     return [(block.open_brace + 1, block.close_brace, "".join(out))]
+
+
+def _json_insert(source: Source, block: Block, name: str, value: str, after: Attribute | None) -> list[Edit]:
+    """Add a member to a JSON object: after ``after`` (or first in the object), on a line of its own when the
+    object is written one member a line. ``value`` is JSON text."""
+    text = source.text
+    member = f'"{name}": {value}'
+    if after is not None:
+        if _owns_its_lines(text, after):
+            indent = _indent_of(text, after.start)
+            return [(after.end, after.end, f",{_newline_at(text, after.end)}{indent}{member}")]
+        return [(after.end, after.end, f", {member}")]
+    separator = "," if block.attributes else ""
+    return [(block.open_brace + 1, block.open_brace + 1, f" {member}{separator}")]

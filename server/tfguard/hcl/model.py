@@ -1,14 +1,15 @@
 """The syntax model rules see: blocks, attributes and expressions with offsets.
 
 Offsets are relative to the text the model was parsed from (one chunk of a document); the engine shifts
-results into document offsets. The model keeps the raw Lark subtree of each expression (``Expression.tree``)
-for rules that need more than a literal value.
+results into document offsets. Each expression carries a static ``Value`` (literal, reference, call or
+template) for the engine's resolution of variables, locals and resource attributes.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+
+from tfguard.hcl.values import UNKNOWN, Value
 
 
 @dataclass(frozen=True)
@@ -17,7 +18,7 @@ class Expression:
     end: int
     kind: str  # "string", "template", "heredoc", "number", "bool", "null", "reference", "other"
     literal: str | None = None  # the decoded value of a plain string literal (no interpolation or directive)
-    tree: Any = field(default=None, compare=False, repr=False)
+    value: Value = field(default=UNKNOWN, compare=False, repr=False)  # what it refers to, for resolution
 
 
 @dataclass(frozen=True)
@@ -65,3 +66,4 @@ class Source:
     text: str
     comments: tuple[tuple[int, int], ...]  # (start, end) of each comment
     literals: tuple[tuple[int, int], ...]  # (start, end) of each quoted string and heredoc
+    syntax: str = "hcl"  # or "json" (Terraform's JSON syntax)

@@ -21,6 +21,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from tfguard.hcl.model import Attribute, Block, Expression, Source
 from tfguard.hcl.scanner import COMMENT, Chunk
+from tfguard.hcl.values import UNKNOWN, Lit, Value, value_of
 
 _parse_lock = threading.Lock()
 
@@ -264,6 +265,7 @@ def _expression(tree: Any, start: int, end: int) -> Expression:
     node = tree
     while isinstance(node, Tree) and node.data == "expr_term" and len(node.children) == 1:
         node = node.children[0]
+    value = value_of(tree, _decode_string)
     if isinstance(node, Tree):
         kind = {
             "string": "template",
@@ -276,15 +278,14 @@ def _expression(tree: Any, start: int, end: int) -> Expression:
             "index_expr_term": "reference",
             "attr_splat_expr_term": "reference",
             "full_splat_expr_term": "reference",
+            "function_call": "call",
         }.get(node.data, "other")
         if node.data == "literal_value":
             kind = "null" if str(node.children[0]) == "null" else "bool"
-        if node.data == "string":
-            literal = _decode_string(node)
-            if literal is not None:
-                return Expression(start, end, "string", literal, tree)
-        return Expression(start, end, kind, None, tree)
-    return Expression(start, end, "other", None, tree)
+        if isinstance(value, Lit):
+            return Expression(start, end, "string", value.value, value)
+        return Expression(start, end, kind, None, value)
+    return Expression(start, end, "other", None, value)
 
 
 _ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))", re.S)
@@ -412,3 +413,16 @@ def _syntax_error(exc: UnexpectedInput, text: str) -> ParseError:
         message += f"; expected {expected}"
     end = max(end, start + 1) if start < len(text) else end
     return ParseError(start, min(end, len(text)), message)
+
+
+def template_value(template: str) -> Value:
+    """The static value of a string template given as its decoded text (as in Terraform's JSON syntax)."""
+    escaped = template.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    escaped = escaped.replace("\t", "\\t")
+    try:
+        with _parse_lock:
+            tree = _parser().parse(f'x = "{escaped}"\n')
+        attribute = next(c for c in tree.children[0].children if isinstance(c, Tree) and c.data == "attribute")
+        return value_of(attribute.children[2], _decode_string)
+    except Exception:  # anything python-hcl2 rejects is simply unknown
+        return UNKNOWN
