@@ -39,6 +39,16 @@ class LineIndex:
         starts.extend(m.end() for m in _LINE_BREAK.finditer(text))
         self.line_starts = starts
 
+    @classmethod
+    def from_line_starts(cls, text: str, line_starts: list[int]) -> LineIndex:
+        """An index from line starts the caller already maintains (an editor's document store updates them
+        around each edit instead of rescanning the text); they must be exactly what ``LineIndex(text)``
+        would compute."""
+        index = cls.__new__(cls)
+        index.text = text
+        index.line_starts = line_starts
+        return index
+
     @property
     def line_count(self) -> int:
         return len(self.line_starts)
