@@ -16,30 +16,25 @@ DATADOG = FIXTURES / "conformance" / "datadog" / "iam_access_key_is_exposed"
 TERRAFORM = shutil.which("terraform")
 
 
-def terraform_fmt_clean(text: str) -> bool:
-    """True when ``terraform fmt -check`` accepts ``text`` as it is (valid syntax, already formatted)."""
+def _terraform_fmt(text: str, *flags: str) -> int:
+    """Exit code of ``terraform fmt FLAGS`` on ``text`` written to a temporary main.tf."""
     assert TERRAFORM is not None
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "main.tf"
         path.write_bytes(text.encode("utf-8"))
         env = dict(os.environ, TF_CLI_CONFIG_FILE=os.devnull, CHECKPOINT_DISABLE="1")
-        result = subprocess.run(
-            [TERRAFORM, "fmt", "-check", "-list=false", str(path)], capture_output=True, env=env, timeout=60
-        )
-        return result.returncode == 0
+        result = subprocess.run([TERRAFORM, "fmt", *flags, "-list=false", str(path)], capture_output=True, env=env, timeout=60)
+        return result.returncode
+
+
+def terraform_fmt_clean(text: str) -> bool:
+    """True when ``terraform fmt -check`` accepts ``text`` as it is (valid syntax, already formatted)."""
+    return _terraform_fmt(text, "-check") == 0
 
 
 def terraform_parses(text: str) -> bool:
     """True when terraform's own parser accepts ``text`` (``fmt`` fails with exit 2 on a syntax error only)."""
-    assert TERRAFORM is not None
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "main.tf"
-        path.write_bytes(text.encode("utf-8"))
-        env = dict(os.environ, TF_CLI_CONFIG_FILE=os.devnull, CHECKPOINT_DISABLE="1")
-        result = subprocess.run(
-            [TERRAFORM, "fmt", "-write=false", "-list=false", str(path)], capture_output=True, env=env, timeout=60
-        )
-        return result.returncode == 0
+    return _terraform_fmt(text, "-write=false") == 0
 
 
 needs_terraform = pytest.mark.skipif(TERRAFORM is None, reason="terraform is not installed (syntax oracle)")
