@@ -17,6 +17,7 @@ FINDING_KEYS = [
     "resource",
     "message",
     "fixable",
+    "related",
 ]
 
 
@@ -30,6 +31,21 @@ def test_findings_of_the_kics_fixture(workdir: Path, tfguard) -> None:
     assert doc["errors"] == []
     assert [list(f) for f in doc["findings"]] == [FINDING_KEYS, FINDING_KEYS]
     messages = [f.pop("message") for f in doc["findings"]]
+    related = [f.pop("related") for f in doc["findings"]]
+    # positive1 sets status = "Active" on line 3: the related location; positive2 has none.
+    assert related == [
+        [
+            {
+                "file": "positive.tf",
+                "line": 3,
+                "column": 3,
+                "end_line": 3,
+                "end_column": 20,
+                "message": "status keeps the access key active",
+            }
+        ],
+        [],
+    ]
     assert doc["findings"] == [
         {
             "rule": RULE,

@@ -6,7 +6,14 @@ help URI, default level, and properties: category, provider, platform, CWE, KICS
 (``artifactLocation`` relative to ``%SRCROOT%``, the current folder, when the file lies under it; an absolute
 ``file:`` URI otherwise), a region with start and end lines and columns, the related ``status`` attribute as a
 related location, the resource as a logical location, and the fix as a ``fixes`` entry whose replacements
-use line/column regions too.
+use line/column regions too. Related locations in other files of the module (a variable's ``default`` in
+``variables.tf``) carry that file's artifact location.
+
+Suppressed findings (hidden by a suppression comment in the source) are results too, always, each with one
+``suppressions`` entry: ``kind`` ``inSource``, ``status`` ``accepted``, ``justification`` the comment's text
+and ``location`` the comment's line. Other results have an empty ``suppressions`` array, which SARIF defines
+as "not suppressed" (tfguard always knows), so consumers such as GitHub code scanning show the suppressed ones
+as closed and the rest as open.
 
 Regions: lines and columns are 1-based, columns count Unicode code points (``run.columnKind`` is
 ``unicodeCodePoints``), a leading byte-order mark is not counted, and ``endColumn`` is the column just after
@@ -156,7 +163,8 @@ def document(reports: Sequence[FileReport]) -> dict[str, Any]:
             continue
         analysis = report.analysis
         assert analysis is not None
-        for f in report.findings:
+        every = sorted(report.findings + report.suppressed, key=lambda f: (f.start, f.end, f.rule_id))
+        for f in every:
             result: dict[str, Any] = {
                 "ruleId": f.rule_id,
                 "level": LEVELS[f.severity],
@@ -180,18 +188,29 @@ def document(reports: Sequence[FileReport]) -> dict[str, Any]:
                         "kind": "resource",
                     }
                 ]
-            if f.related:
-                result["relatedLocations"] = [
+            related = []
+            for rel in f.related:
+                where = report.locate(rel)
+                if where is None:
+                    continue
+                line, col, end_line, end_col = where[1]
+                related.append(
                     {
-                        "id": i,
+                        "id": len(related) + 1,
                         "message": {"text": rel.message},
                         "physicalLocation": {
-                            "artifactLocation": artifact,
-                            "region": _region(analysis, rel.start, rel.end),
+                            "artifactLocation": artifact if rel.path is None else artifact_location(rel.path),
+                            "region": {
+                                "startLine": line,
+                                "startColumn": col,
+                                "endLine": end_line,
+                                "endColumn": end_col,
+                            },
                         },
                     }
-                    for i, rel in enumerate(f.related, start=1)
-                ]
+                )
+            if related:
+                result["relatedLocations"] = related
             if f.fix is not None:
                 result["fixes"] = [
                     {
@@ -210,6 +229,21 @@ def document(reports: Sequence[FileReport]) -> dict[str, Any]:
                         ],
                     }
                 ]
+            result["suppressions"] = [
+                {
+                    "kind": "inSource",
+                    "status": "accepted",
+                    "justification": how.comment,
+                    "location": {
+                        "physicalLocation": {
+                            "artifactLocation": artifact,
+                            "region": {"startLine": how.line + 1},
+                        }
+                    },
+                    "properties": {"tool": how.kind},
+                }
+                for how in f.suppressed
+            ]
             results.append(result)
         for p in report.problems:
             notify(

@@ -3,8 +3,13 @@
 For each file, in order: one line per finding, ``FILE:LINE:COL: SEVERITY RULE-ID MESSAGE``, followed by the
 source line with a caret under the start of the range and tildes to its end (as compilers print them); then
 the file's errors in the same shape (severity ``error``, code ``syntax`` or ``attribute-redefined``); a file that
-could not be read gives ``FILE: error unreadable MESSAGE``. The last line sums everything up, for example
-``2 files checked: 2 findings in 1 file (2 fixable with --fix), 0 errors``.
+could not be read gives ``FILE: error unreadable MESSAGE``. A related location (where a value came from, in
+this file or another file of the module) is a ``= note: FILE:LINE:COL: MESSAGE`` line under its finding.
+
+Suppressed findings are left out; with ``--show-suppressed`` they are shown in place, their heading ending in
+``(suppressed by KIND: COMMENT)``. The last line sums everything up, for example
+``2 files checked: 2 findings in 1 file (2 fixable with --fix), 0 errors``, followed by
+``, N suppressed`` when suppression comments hid findings.
 """
 
 from __future__ import annotations
@@ -13,14 +18,21 @@ import unicodedata
 from collections.abc import Sequence
 
 from tfguard.engine import Analysis
+from tfguard.engine.findings import Finding
 from tfguard.report import BOM, FileReport, column
 
 GUTTER_MIN = 4
 
 
-def render(reports: Sequence[FileReport]) -> str:
+def suppression_note(finding: Finding) -> str:
+    """``suppressed by tfguard: tfguard:ignore`` for a suppressed finding."""
+    (how, *_) = finding.suppressed
+    return f"suppressed by {how.kind}: {how.comment}"
+
+
+def render(reports: Sequence[FileReport], *, show_suppressed: bool = False) -> str:
     out: list[str] = []
-    findings = fixable = errors = 0
+    findings = fixable = errors = suppressed = 0
     files_with_findings = 0
     for report in reports:
         if report.error is not None:
@@ -30,23 +42,35 @@ def render(reports: Sequence[FileReport]) -> str:
         analysis = report.analysis
         assert analysis is not None
         file_findings = report.findings
+        hidden = report.suppressed
+        suppressed += len(hidden)
         files_with_findings += bool(file_findings)
-        for f in file_findings:
-            findings += 1
-            fixable += f.fix is not None
+        shown = [(f, False) for f in file_findings]
+        if show_suppressed:
+            shown.extend((f, True) for f in hidden)
+            shown.sort(key=lambda item: (item[0].start, item[0].end, item[0].rule_id))
+        for f, is_suppressed in shown:
             notes = []
             for rel in f.related:
-                line, col = column(analysis, rel.start)
-                notes.append(f"note: {report.path}:{line}:{col}: {rel.message}")
-            if f.fix is not None:
-                notes.append(f"fix: {f.fix.title} (tfguard check --fix)")
+                where = report.locate(rel)
+                if where is not None:
+                    path, (line, col, _, _) = where
+                    notes.append(f"note: {path}:{line}:{col}: {rel.message}")
+            message = f.message
+            if is_suppressed:
+                message += f" ({suppression_note(f)})"
+            else:
+                findings += 1
+                fixable += f.fix is not None
+                if f.fix is not None:
+                    notes.append(f"fix: {f.fix.title} (tfguard check --fix)")
             out.extend(
-                _entry(report.path, analysis, f.start, f.end, f.severity.label, f.rule_id, f.message, notes)
+                _entry(report.path, analysis, f.start, f.end, f.severity.label, f.rule_id, message, notes)
             )
         for p in report.problems:
             errors += 1
             out.extend(_entry(report.path, analysis, p.start, p.end, p.severity.label, p.code, p.message, []))
-    out.append(_summary(len(reports), findings, files_with_findings, fixable, errors))
+    out.append(_summary(len(reports), findings, files_with_findings, fixable, errors, suppressed))
     return "\n".join(out) + "\n"
 
 
@@ -103,7 +127,7 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
 
-def _summary(checked: int, findings: int, files: int, fixable: int, errors: int) -> str:
+def _summary(checked: int, findings: int, files: int, fixable: int, errors: int, suppressed: int = 0) -> str:
     head = f"{_plural(checked, 'file')} checked: "
     if findings:
         body = f"{_plural(findings, 'finding')} in {_plural(files, 'file')}"
@@ -111,4 +135,5 @@ def _summary(checked: int, findings: int, files: int, fixable: int, errors: int)
             body += f" ({fixable} fixable with --fix)"
     else:
         body = "no findings"
-    return f"{head}{body}, {_plural(errors, 'error')}"
+    tail = f", {suppressed} suppressed" if suppressed else ""
+    return f"{head}{body}, {_plural(errors, 'error')}{tail}"
