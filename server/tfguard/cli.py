@@ -1,11 +1,18 @@
-"""The ``tfguard`` command: ``tfguard check`` for people and CI, ``tfguard lsp`` for editors.
+"""The ``tfguard`` command: ``tfguard check`` for people and CI, ``tfguard lsp`` for editors, ``tfguard explain``
+for a rule's documentation.
 
 ``tfguard check [PATH ...]`` checks files and folders (default ``.``); a folder is searched recursively for
-``*.tf`` files, in sorted order, skipping ``.terraform`` and ``.git`` folders. ``--format`` picks the output
-(see :mod:`tfguard.report`), ``--fix`` repairs every fixable finding in place first.
+Terraform files (``*.tf``, ``*.tf.json``) and the variable files that feed them (``terraform.tfvars``,
+``*.auto.tfvars`` and their ``.json`` forms), in sorted order, skipping ``.terraform`` and ``.git`` folders.
+Each file is analysed in its module (the files of its folder), so ``var.``, ``local.`` and user references
+resolve as Terraform resolves them; tfvars files are reported only when they do not parse. Settings come from
+the nearest ``.tfguard.toml`` (or ``--config FILE``): per-rule severity or ``off``, and ``exclude`` globs.
+``--format`` picks the output (see :mod:`tfguard.report`), ``--fix`` repairs every fixable finding in place
+first, ``--show-suppressed`` also shows the findings suppression comments hide.
 
-Exit status: 1 when any finding is reported (after fixing, with ``--fix``); otherwise 2 when any input could
-not be read or parsed, or on a usage error; otherwise 0.
+Exit status: 1 when any finding is reported (after fixing, with ``--fix``; suppressed findings do not count);
+otherwise 2 when any input could not be read or parsed, a settings file is wrong, or on a usage error;
+otherwise 0. ``tfguard explain`` exits 2 for an unknown rule id.
 """
 
 from __future__ import annotations
@@ -23,6 +30,9 @@ from typing import TYPE_CHECKING
 from tfguard import __version__
 
 if TYPE_CHECKING:
+    from tfguard.engine import Analysis
+    from tfguard.engine.settings import Settings
+    from tfguard.engine.workspace import Workspace
     from tfguard.report import FileReport
 
 EXIT_CLEAN = 0
@@ -44,9 +54,10 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser(
         "check",
         help="check Terraform files and folders",
-        description="Check Terraform files; folders are searched recursively for *.tf files "
-        "(skipping .terraform and .git). Exit status: 1 when there are findings, otherwise 2 when an "
-        "input could not be read or parsed, otherwise 0.",
+        description="Check Terraform files; folders are searched recursively for *.tf and *.tf.json files "
+        "and the tfvars files that feed them (skipping .terraform and .git). Exit status: 1 when there are "
+        "findings, otherwise 2 when an input could not be read or parsed or a settings file is wrong, "
+        "otherwise 0.",
     )
     check.add_argument(
         "paths", nargs="*", default=["."], metavar="PATH", help="files or folders (default: .)"
@@ -56,6 +67,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument(
         "--fix", action="store_true", help="apply every available fix in place, then report what remains"
+    )
+    check.add_argument(
+        "--show-suppressed",
+        action="store_true",
+        help="also show the findings suppression comments hide (SARIF always carries them)",
+    )
+    check.add_argument(
+        "--config",
+        metavar="FILE",
+        help="settings file to use instead of the nearest .tfguard.toml",
+    )
+
+    explain = sub.add_parser(
+        "explain",
+        help="print a rule's documentation",
+        description="Print a rule's documentation: what it checks, why, examples and the fix.",
+    )
+    explain.add_argument("rule", metavar="RULE-ID", help="a rule id (or its KICS, Checkov, tfsec or trivy id)")
+    explain.add_argument(
+        "--markdown", action="store_true", help="print the Markdown page (as in docs/rules/RULE-ID.md)"
     )
 
     lsp = sub.add_parser("lsp", help="run the language server (stdio by default)")
@@ -79,21 +110,69 @@ def main(argv: Sequence[str] | None = None) -> int:
         from tfguard.lsp.server import run  # pygls is only imported by the language server
 
         return int(run(args.tcp) or 0)
-    return check(args.paths, fmt=args.format, fix=args.fix)
+    if args.command == "explain":
+        return explain(args.rule, markdown=args.markdown)
+    return check(
+        args.paths, fmt=args.format, fix=args.fix, show_suppressed=args.show_suppressed, config=args.config
+    )
+
+
+# --- explain -----------------------------------------------------------------------------------------------
+
+
+def explain(rule: str, *, markdown: bool = False) -> int:
+    """Print the documentation of ``rule`` (an id or an alias); 2 with the known ids when there is none."""
+    from tfguard.report import rule_docs
+
+    doc = rule_docs.find(rule)
+    if doc is None:
+        known = "\n".join(f"  {d.id}  {d.title}" for d in rule_docs.all_docs())
+        print(f"tfguard explain: unknown rule {rule!r}; the rules are:\n{known}", file=sys.stderr)
+        return EXIT_ERRORS
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(errors="backslashreplace")
+    sys.stdout.write(doc.markdown() if markdown else doc.text())
+    return EXIT_CLEAN
 
 
 # --- check -------------------------------------------------------------------------------------------------
 
 
-def check(paths: Sequence[str], *, fmt: str = "text", fix: bool = False) -> int:
+def check(
+    paths: Sequence[str],
+    *,
+    fmt: str = "text",
+    fix: bool = False,
+    show_suppressed: bool = False,
+    config: str | None = None,
+) -> int:
     """Run ``tfguard check`` on ``paths``, print the report to stdout and return the exit status."""
     from tfguard.report import FileReport, render
 
     inputs = collect(paths)
-    files = [path for path, error in inputs if error is None]
-    done = dict(zip(files, analyze_files(files, fix=fix)))
-    reports = [done[path] if error is None else FileReport(path, error=error) for path, error in inputs]
+    named = {os.path.realpath(p) for p in paths if os.path.isfile(p)}
+    finder = SettingsFinder(config)
+    items: list[tuple[str, Settings]] = []
+    kept: list[tuple[str, str | None]] = []
+    for path, error in inputs:
+        if error is None:
+            settings, root = finder.for_path(path)
+            if settings.excluded(os.path.abspath(path), root):
+                continue
+            items.append((path, settings))
+        kept.append((path, error))
+    done = dict(zip((path for path, _ in items), analyze_files(items, fix=fix)))
+    reports = []
+    for path, error in kept:
+        report = done[path] if error is None else FileReport(path, error=error)
+        if _quiet(report, named):
+            continue
+        reports.append(report)
 
+    if hasattr(sys.stderr, "reconfigure"):
+        sys.stderr.reconfigure(errors="backslashreplace")
+    for line in finder.problems:
+        print(line, file=sys.stderr)
     if fmt == "text" and hasattr(sys.stdout, "reconfigure"):
         # A terminal that cannot show a character gets an escape rather than a crash. (JSON and SARIF are
         # written as ASCII, so they survive any locale.)
@@ -106,7 +185,7 @@ def check(paths: Sequence[str], *, fmt: str = "text", fix: bool = False) -> int:
                 print(f"fixed {r.fixed} finding{'' if r.fixed == 1 else 's'} in {r.path}", file=stream)
             if r.fix_error:
                 print(f"{r.path}: could not write the fixes: {r.fix_error}", file=sys.stderr)
-    document = render(fmt, reports)
+    document = render(fmt, reports, show_suppressed=show_suppressed)
     try:
         sys.stdout.write(document)
         sys.stdout.flush()
@@ -114,10 +193,26 @@ def check(paths: Sequence[str], *, fmt: str = "text", fix: bool = False) -> int:
         # The reader went away (``tfguard check | head``): the exit status still tells the truth.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-    return exit_code(reports)
+    status = exit_code(reports)
+    if finder.problems and status == EXIT_CLEAN:
+        status = EXIT_ERRORS
+    return status
+
+
+def _quiet(report: FileReport, named: set[str]) -> bool:
+    """A tfvars file found in a folder feeds resolution; it is reported only when it has a problem."""
+    from tfguard.engine.resolve import is_tfvars
+
+    return (
+        is_tfvars(report.path)
+        and os.path.realpath(report.path) not in named
+        and report.error is None
+        and not (report.analysis is not None and report.analysis.problems)
+    )
 
 
 def exit_code(reports: Iterable[FileReport]) -> int:
+    """1 when a finding is shown (suppressed findings do not count), else 2 when an input has an error."""
     reports = list(reports)
     if any(r.analysis is not None and r.analysis.findings for r in reports):
         return EXIT_FINDINGS
@@ -126,14 +221,22 @@ def exit_code(reports: Iterable[FileReport]) -> int:
     return EXIT_CLEAN
 
 
+def is_input(name: str) -> bool:
+    """The files a folder search picks: Terraform (``.tf``, ``.tf.json``) and the variable files that feed
+    them (``terraform.tfvars``, ``*.auto.tfvars`` and their ``.json`` forms)."""
+    from tfguard.engine.workspace import is_module_file
+
+    return is_module_file(name)
+
+
 def collect(paths: Sequence[str]) -> list[tuple[str, str | None]]:
     """The inputs to check as ``(path, error)`` pairs: ``error`` is ``None`` for a file to read, or says why
     the path cannot be checked (it does not exist, a folder cannot be listed).
 
-    Paths keep the order of the command line; the ``*.tf`` files under a folder come sorted by their path,
-    skipping ``.terraform`` and ``.git`` folders. Each file is listed once. A file named explicitly is
-    checked whatever its name. Paths are shown as given (normalised), so relative to the current folder
-    when given relative.
+    Paths keep the order of the command line; the module files under a folder (``*.tf``, ``*.tf.json`` and
+    tfvars files) come sorted by their path, skipping ``.terraform`` and ``.git`` folders. Each file is listed
+    once. A file named explicitly is checked whatever its name. Paths are shown as given (normalised), so
+    relative to the current folder when given relative.
     """
     inputs: list[tuple[str, str | None]] = []
     seen: set[str] = set()
@@ -150,7 +253,7 @@ def collect(paths: Sequence[str]) -> list[tuple[str, str | None]]:
             problems: list[OSError] = []
             for folder, dirs, names in os.walk(given, onerror=problems.append):
                 dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
-                found.extend(os.path.normpath(os.path.join(folder, n)) for n in names if n.endswith(".tf"))
+                found.extend(os.path.normpath(os.path.join(folder, n)) for n in names if is_input(n))
             for path in sorted(found):
                 if os.path.isfile(path):
                     add(path)
@@ -167,34 +270,163 @@ def _reason(error: OSError) -> str:
     return (error.strerror or str(error)).lower()
 
 
-def analyze_files(files: Sequence[str], *, fix: bool = False) -> list[FileReport]:
-    """One report per file, in the order given; uses every core when there are many files."""
+# --- settings ----------------------------------------------------------------------------------------------
+
+
+class SettingsFinder:
+    """The settings for each checked file: ``--config FILE`` when given, else the nearest ``.tfguard.toml``
+    from the file's folder up to the repository root. Each settings file is read once; its problems are kept
+    as ``FILE:LINE:COL: error settings MESSAGE`` lines (what a wrong setting got is its default)."""
+
+    def __init__(self, config: str | None = None) -> None:
+        self.config = os.path.abspath(config) if config else None
+        self.problems: list[str] = []
+        self._nearest: dict[str, str | None] = {}
+        self._loaded: dict[str, Settings] = {}
+
+    def for_path(self, path: str) -> tuple[Settings, str | None]:
+        """The settings for ``path`` and the folder its exclude globs are relative to."""
+        from tfguard.engine.settings import Settings, find_settings_file
+
+        file = self.config
+        if file is None:
+            folder = os.path.dirname(os.path.abspath(path))
+            if folder not in self._nearest:
+                self._nearest[folder] = find_settings_file(folder)
+            file = self._nearest[folder]
+        if file is None:
+            return Settings(), None
+        return self._load(file), os.path.dirname(file)
+
+    def _load(self, file: str) -> Settings:
+        from tfguard.engine.settings import load_settings
+        from tfguard.hcl.text import LineIndex
+
+        if file not in self._loaded:
+            settings, problems = load_settings(file)
+            self._loaded[file] = settings
+            try:
+                with open(file, encoding="utf-8", newline="") as handle:
+                    text = handle.read()
+            except (OSError, UnicodeDecodeError):
+                text = ""
+            index = LineIndex(text)
+            shown = _shown_path(file)
+            for problem in problems:
+                line, col = index.column(min(problem.start, len(text)))
+                message = problem.message.removeprefix(".tfguard.toml: ")
+                self.problems.append(f"{shown}:{line}:{col}: error settings {message}")
+        return self._loaded[file]
+
+
+def _shown_path(path: str) -> str:
+    rel = os.path.relpath(path)
+    return path if rel.startswith(os.pardir) else rel
+
+
+# --- analysis ----------------------------------------------------------------------------------------------
+
+
+def analyze_files(items: Sequence[tuple[str, Settings]], *, fix: bool = False) -> list[FileReport]:
+    """One report per ``(path, settings)``, in the order given. Files are grouped by folder (a Terraform
+    module), each group analysed by one ``Workspace`` so references resolve through the module; with many
+    files the groups are spread over every core."""
+    groups: dict[str, list[tuple[str, Settings]]] = {}
+    for path, settings in items:
+        groups.setdefault(os.path.dirname(os.path.abspath(path)), []).append((path, settings))
+    batches = list(groups.values())
     workers = os.cpu_count() or 1
-    if len(files) >= PARALLEL_THRESHOLD and workers > 1:
-        chunk = max(1, len(files) // (workers * 4))
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            return list(pool.map(check_file, files, [fix] * len(files), chunksize=chunk))
-    return [check_file(path, fix) for path in files]
+    if len(items) >= PARALLEL_THRESHOLD and workers > 1 and len(batches) > 1:
+        chunk = max(1, len(batches) // (workers * 4))
+        with ProcessPoolExecutor(max_workers=min(workers, len(batches))) as pool:
+            done = list(pool.map(check_group, batches, [fix] * len(batches), chunksize=chunk))
+    else:
+        done = [check_group(batch, fix) for batch in batches]
+    by_path = {report.path: report for group in done for report in group}
+    return [by_path[path] for path, _ in items]
 
 
-def check_file(path: str, fix: bool = False) -> FileReport:
-    """Read, optionally fix, and analyse one file. Runs in a worker process when there are many files."""
-    from tfguard.engine import SourceError, analyze_text, fix_text, read_source
+def check_file(path: str, fix: bool = False, settings: Settings | None = None) -> FileReport:
+    """Read, optionally fix, and analyse one file in its module."""
+    from tfguard.engine.settings import Settings
+
+    return check_group([(path, settings or Settings())], fix)[0]
+
+
+def check_group(items: Sequence[tuple[str, Settings]], fix: bool = False) -> list[FileReport]:
+    """Check the files of one module with one workspace. Runs in a worker process when there are many files."""
+    from tfguard.engine.workspace import Workspace
+
+    workspace = Workspace()
+    return [_check_one(workspace, path, settings, fix) for path, settings in items]
+
+
+def _check_one(workspace: Workspace, path: str, settings: Settings, fix: bool) -> FileReport:
+    from tfguard.engine import SourceError, read_source
     from tfguard.report import FileReport
 
     try:
         text = read_source(path)
     except (SourceError, OSError) as error:
         return FileReport(path, error=str(error) if isinstance(error, SourceError) else _reason(error))
+    analysis = _analyze(workspace, path, text, settings)
     if fix:
-        new_text, fixed = fix_text(text)
+        new_text, fixed = _fix(workspace, path, text, settings)
         if new_text != text:
             try:
                 write_atomic(path, new_text)
             except OSError as error:
-                return FileReport(path, analysis=analyze_text(text), fix_error=_reason(error))
-            return FileReport(path, analysis=analyze_text(new_text), fixed=fixed)
-    return FileReport(path, analysis=analyze_text(text))
+                return _report(workspace, path, analysis, fix_error=_reason(error))
+            workspace.set_buffer(path, new_text)  # the module sees the fixed text from now on
+            return _report(workspace, path, _analyze(workspace, path, new_text, settings), fixed=fixed)
+    return _report(workspace, path, analysis)
+
+
+def _analyze(workspace: Workspace, path: str, text: str, settings: Settings) -> Analysis:
+    """The file's analysis in its module, with the settings' severities applied and rules that are off gone."""
+    from dataclasses import replace
+
+    analysis = workspace.analyze(os.path.abspath(path), text)
+    assert analysis is not None  # the text is given
+    return replace(
+        analysis, findings=settings.apply(analysis.findings), suppressed=settings.apply(analysis.suppressed)
+    )
+
+
+def _fix(workspace: Workspace, path: str, text: str, settings: Settings) -> tuple[str, int]:
+    """Fix the shown findings (not the suppressed ones, not those of rules that are off) until none is left
+    to fix; the new text and how many findings were fixed."""
+    from tfguard.engine import apply_edits, fix_all_edits
+
+    def fixable(analysis: Analysis) -> int:
+        return sum(f.fix is not None for f in analysis.findings)
+
+    analysis = _analyze(workspace, path, text, settings)
+    before = fixable(analysis)
+    for _ in range(8):
+        edits = fix_all_edits(analysis)
+        if not edits:
+            break
+        new_text = apply_edits(text, edits)
+        if new_text == text:
+            break
+        text = new_text
+        analysis = _analyze(workspace, path, text, settings)
+    return text, max(0, before - fixable(analysis))
+
+
+def _report(workspace: Workspace, path: str, analysis: Analysis, **kwargs: object) -> FileReport:
+    """The report, with the texts of the other files its related locations point into."""
+    from tfguard.report import FileReport
+
+    others: dict[str, str] = {}
+    for finding in (*analysis.findings, *analysis.suppressed):
+        for related in finding.related:
+            if related.path is not None and related.path not in others:
+                text = workspace.text(related.path)
+                if text is not None:
+                    others[related.path] = text
+    return FileReport(path, analysis=analysis, others=others, **kwargs)  # type: ignore[arg-type]
 
 
 def write_atomic(path: str, text: str) -> None:
