@@ -6,6 +6,8 @@ the programs' own assertions say what a user would see.
 
 from __future__ import annotations
 
+import re
+
 from .editor_support import CHROMIUM, CODE_SERVER, VSCODE, missing, need_node, run, vsix
 
 
@@ -23,7 +25,8 @@ def test_server_started_as_the_extension_starts_it() -> None:
 
 
 def test_in_code_server() -> None:
-    """The .vsix in code-server, seen through chromium: squiggles, Problems, Ctrl+. fix, fix-all on save."""
+    """The .vsix in code-server, seen through chromium: squiggles, Problems, Ctrl+. fix, fix-all on save,
+    the two commands, and the message shown when there is no Python."""
     npm = need_node()
     if not CODE_SERVER.exists():
         missing(f"code-server 4.100.3 ({CODE_SERVER})")
@@ -31,4 +34,5 @@ def test_in_code_server() -> None:
         missing(f"chromium ({CHROMIUM})")
     vsix()
     out = run([npm, "run", "test:code-server"], VSCODE, timeout=300)
-    assert "# pass 3" in out and "# fail 0" in out, out[-3000:]
+    passed = re.search(r"^# pass (\d+)$", out, re.M)
+    assert passed and int(passed.group(1)) >= 5 and "# fail 0" in out, out[-3000:]

@@ -2,14 +2,15 @@
 // driven through Debian's chromium by playwright-core, checking what a person sees:
 //   two warning squiggles on lines 2 and 7 of the KICS positive.tf, two Problems entries with the rule id;
 //   Ctrl+. offers `Set status to "Inactive"`, applying it leaves one problem (line 7);
-//   with editor.codeActionsOnSave {"source.fixAll": "explicit"}, saving leaves none and the file is what the fix promises.
+//   with editor.codeActionsOnSave {"source.fixAll": "explicit"}, saving leaves none and the file is what the fix promises;
+//   "tfguard: Restart Server" and "tfguard: Show Output" work; with no Python on PATH, one message says what to set.
 // A screenshot of every step goes to $TFGUARD_ARTIFACTS (default <repo>/test-artifacts/code-server-<time>), named on failure.
 //
 // Needs: npm run package (the .vsix), code-server (editors/ci-setup.sh code-server, or $TFGUARD_CODE_SERVER),
 // chromium ($TFGUARD_CHROMIUM, default /usr/bin/chromium), Python >= 3.10 on PATH.
 import assert from "node:assert/strict";
 import { spawn, execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { homedir, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -32,12 +33,10 @@ const FIX = 'Set status to "Inactive"';
 const WAIT = 60_000;
 
 let step = 0;
-let page;
+let page; // the page of the session under test; the helpers below read it
 let browser;
-let server;
-let serverLog = "";
-let work;
 let failed = false;
+const sessions = [];
 
 /** Runs one step of a test; on failure takes a screenshot and says where the screenshots are. */
 async function guard(fn) {
@@ -46,7 +45,7 @@ async function guard(fn) {
   } catch (err) {
     failed = true;
     await shot("failed");
-    err.message += `\n(screenshots of each step and the code-server log: ${artifacts})`;
+    err.message += `\n(screenshots of each step and the code-server logs: ${artifacts})`;
     throw err;
   }
 }
@@ -149,83 +148,114 @@ async function clickLine(line, column) {
   await page.mouse.click(box.x, box.y);
 }
 
-describe("the tfguard extension in code-server", { timeout: 240_000 }, () => {
-  before(async () => {
-    for (const [what, p] of [
-      ["the .vsix (run `npm run package` in editors/vscode)", vsix],
-      ["code-server (run `bash editors/ci-setup.sh code-server`)", codeServer],
-      ["chromium (apt-get install chromium)", chromiumPath],
-    ]) {
-      assert.ok(existsSync(p), `${what} is missing: ${p}`);
-    }
-    work = mkdtempSync(join(tmpdir(), "tfguard-code-server-"));
-    const userData = join(work, "user-data");
-    const extensions = join(work, "extensions");
-    const folder = join(work, "project");
-    mkdirSync(join(userData, "User"), { recursive: true });
-    mkdirSync(folder);
-    cpSync(join(testdata, "positive.tf"), join(folder, "positive.tf"));
-    writeFileSync(
-      join(userData, "User", "settings.json"),
-      JSON.stringify(
-        {
-          "editor.codeActionsOnSave": { "source.fixAll": "explicit" },
-          "workbench.startupEditor": "none",
-          "workbench.tips.enabled": false,
-          "security.workspace.trust.enabled": false,
-          "telemetry.telemetryLevel": "off",
-          "extensions.autoCheckUpdates": false,
-          "extensions.autoUpdate": false,
-          "update.mode": "none",
-          "files.autoSave": "off",
-          "chat.disableAIFeatures": true,
-        },
-        null,
-        2,
-      ),
-    );
-    const common = ["--user-data-dir", userData, "--extensions-dir", extensions, "--config", join(work, "config.yaml")];
-    execFileSync(codeServer, [...common, "--install-extension", vsix, "--force"], { stdio: ["ignore", "pipe", "inherit"] });
-    const listed = execFileSync(codeServer, [...common, "--list-extensions", "--show-versions"], { encoding: "utf8" });
-    assert.match(listed, new RegExp(`tfguard\\.tfguard@${version.replace(/\./g, "\\.")}`), `installed extensions: ${listed}`);
+/**
+ * A code-server of its own (user data, extensions, project folder with positive.tf) with the .vsix installed,
+ * open in a new browser page. `env` is the environment of code-server, and so of the extension host.
+ */
+async function openSession(name, env) {
+  const work = mkdtempSync(join(tmpdir(), `tfguard-code-server-${name}-`));
+  const userData = join(work, "user-data");
+  const extensions = join(work, "extensions");
+  const folder = join(work, "project");
+  mkdirSync(join(userData, "User"), { recursive: true });
+  mkdirSync(folder);
+  cpSync(join(testdata, "positive.tf"), join(folder, "positive.tf"));
+  writeFileSync(
+    join(userData, "User", "settings.json"),
+    JSON.stringify({
+      "editor.codeActionsOnSave": { "source.fixAll": "explicit" },
+      "workbench.startupEditor": "none",
+      "workbench.tips.enabled": false,
+      "security.workspace.trust.enabled": false,
+      "telemetry.telemetryLevel": "off",
+      "extensions.autoCheckUpdates": false,
+      "extensions.autoUpdate": false,
+      "update.mode": "none",
+      "files.autoSave": "off",
+      "chat.disableAIFeatures": true,
+    }, null, 2),
+  );
+  const common = ["--user-data-dir", userData, "--extensions-dir", extensions, "--config", join(work, "config.yaml")];
+  // code-server is a node script: run it with this node, so a PATH without node (or Python) still works.
+  const cs = (args, opts) => execFileSync(process.execPath, [codeServer, ...common, ...args], { env, ...opts });
+  cs(["--install-extension", vsix, "--force"], { stdio: ["ignore", "pipe", "inherit"] });
+  const listed = cs(["--list-extensions", "--show-versions"], { encoding: "utf8" });
+  assert.match(listed, new RegExp(`tfguard\\.tfguard@${version.replace(/\./g, "\\.")}`), `installed extensions: ${listed}`);
 
-    const port = await freePort();
-    server = spawn(
-      codeServer,
-      [...common, "--bind-addr", `127.0.0.1:${port}`, "--auth", "none", "--disable-telemetry", "--disable-update-check",
-        "--disable-workspace-trust", "--disable-getting-started-override", folder],
-      { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, CS_DISABLE_FILE_DOWNLOADS: "1" } },
-    );
-    server.stdout.on("data", (d) => (serverLog += d));
-    server.stderr.on("data", (d) => (serverLog += d));
-    const base = `http://127.0.0.1:${port}`;
-    await waitFor("code-server to answer", async () => (await fetch(`${base}/healthz`)).ok, 30_000);
+  const port = await freePort();
+  const session = { name, work, folder, log: "" };
+  session.proc = spawn(
+    process.execPath,
+    [codeServer, ...common, "--bind-addr", `127.0.0.1:${port}`, "--auth", "none", "--disable-telemetry",
+      "--disable-update-check", "--disable-workspace-trust", "--disable-getting-started-override", folder],
+    { stdio: ["ignore", "pipe", "pipe"], env: { ...env, CS_DISABLE_FILE_DOWNLOADS: "1" } },
+  );
+  session.proc.stdout.on("data", (d) => (session.log += d));
+  session.proc.stderr.on("data", (d) => (session.log += d));
+  sessions.push(session);
+  const base = `http://127.0.0.1:${port}`;
+  await waitFor("code-server to answer", async () => (await fetch(`${base}/healthz`)).ok, 30_000);
 
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"],
-    });
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    await page.goto(`${base}/?folder=${encodeURIComponent(folder)}`);
+  browser ??= await chromium.launch({
+    executablePath: chromiumPath,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync"],
   });
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  await page.goto(`${base}/?folder=${encodeURIComponent(folder)}`);
+  return session;
+}
 
-  after(async () => {
-    await browser?.close().catch(() => {});
-    server?.kill();
-    mkdirSync(artifacts, { recursive: true });
-    writeFileSync(join(artifacts, "code-server.log"), serverLog);
-    console.error(`code-server test: screenshots and log in ${artifacts}`);
-    if (work && !failed) rmSync(work, { recursive: true, force: true });
+/** Opens positive.tf from the Explorer. */
+async function openPositive() {
+  const item = page.getByRole("treeitem", { name: "positive.tf" });
+  await item.waitFor({ timeout: WAIT });
+  await shot("workbench");
+  await item.click();
+  await page.locator(".editor-instance .monaco-editor .view-lines").waitFor({ timeout: WAIT });
+}
+
+/** Runs a command from the command palette by its title. */
+async function runCommand(title) {
+  await page.keyboard.press("F1");
+  const input = page.locator(".quick-input-widget input");
+  await input.waitFor({ timeout: WAIT });
+  await input.fill(`>${title}`);
+  const row = page.locator(".quick-input-list .monaco-list-row", { hasText: title });
+  await row.first().waitFor({ timeout: WAIT });
+  await page.keyboard.press("Enter");
+}
+
+before(() => {
+  for (const [what, p] of [
+    ["the .vsix (run `npm run package` in editors/vscode)", vsix],
+    ["code-server (run `bash editors/ci-setup.sh code-server`)", codeServer],
+    ["chromium (apt-get install chromium)", chromiumPath],
+  ]) {
+    assert.ok(existsSync(p), `${what} is missing: ${p}`);
+  }
+});
+
+after(async () => {
+  await browser?.close().catch(() => {});
+  mkdirSync(artifacts, { recursive: true });
+  for (const s of sessions) {
+    s.proc.kill();
+    writeFileSync(join(artifacts, `code-server-${s.name}.log`), s.log);
+    if (!failed) rmSync(s.work, { recursive: true, force: true });
+  }
+  console.error(`code-server test: screenshots and logs in ${artifacts}`);
+});
+
+describe("the tfguard extension in code-server", { timeout: 240_000 }, () => {
+  let session;
+  before(async () => {
+    session = await openSession("main", process.env);
   });
 
   it("shows two warnings, on lines 2 and 7, as squiggles and in the Problems panel", async () => {
     await guard(async () => {
-      const item = page.getByRole("treeitem", { name: "positive.tf" });
-      await item.waitFor({ timeout: WAIT });
-      await shot("workbench");
-      await item.click();
-      await page.locator(".editor-instance .monaco-editor .view-lines").waitFor({ timeout: WAIT });
+      await openPositive();
       await strictSquiggles([2, 7]);
       await shot("squiggles");
       await page.keyboard.press("Control+Shift+M");
@@ -259,7 +289,7 @@ describe("the tfguard extension in code-server", { timeout: 240_000 }, () => {
   });
 
   it("fixes everything on save with codeActionsOnSave source.fixAll", async () => {
-    const file = join(work, "project", "positive.tf");
+    const file = join(session.folder, "positive.tf");
     await guard(async () => {
       await clickLine(7, 4);
       await page.keyboard.press("Control+S");
@@ -272,6 +302,49 @@ describe("the tfguard extension in code-server", { timeout: 240_000 }, () => {
         throw new Error(`${err.message}; file on disk:\n${readFileSync(file, "utf8")}`);
       });
       await shot("after-save");
+    });
+  });
+
+  it('"tfguard: Restart Server" starts a new server, and "tfguard: Show Output" shows its log', async () => {
+    await guard(async () => {
+      // Undo fix-all (without saving), so the new server has something to report again.
+      await page.keyboard.press("Control+Z");
+      await strictSquiggles([7]);
+      await runCommand("tfguard: Restart Server");
+      await runCommand("tfguard: Show Output");
+      const output = page.locator(".output-view .view-lines");
+      await waitFor("the tfguard output to show the restart", async () => {
+        // Editor lines use no-break spaces, and their DOM order is not the line order.
+        const text = (await output.innerText().catch(() => "")).replace(/\u00a0/g, " ");
+        const starts = text.match(/Starting the bundled tfguard server on Python 3\.\d+/g) ?? [];
+        return text.includes("Restarting the tfguard server") && starts.length === 2 ? text : false;
+      });
+      await strictSquiggles([7]);
+      await shot("after-restart");
+    });
+  });
+});
+
+describe("the tfguard extension where there is no Python", { timeout: 120_000 }, () => {
+  it("says once what is missing and which setting to change", async () => {
+    await guard(async () => {
+      // PATH holds node only: no python3 (nor any python) can be found. VSCODE_CLI=1 keeps VS Code from taking
+      // PATH from a login shell instead (its "resolve shell environment" step, skipped when started from a CLI).
+      const bin = mkdtempSync(join(tmpdir(), "tfguard-node-only-"));
+      symlinkSync(process.execPath, join(bin, "node"));
+      await openSession("no-python", { ...process.env, PATH: bin, VSCODE_CLI: "1" });
+      await openPositive();
+      const toast = page.locator(".notifications-toasts .notification-toast", { hasText: "tfguard needs Python" });
+      await toast.first().waitFor({ timeout: WAIT });
+      await shot("no-python");
+      const text = await toast.first().innerText();
+      assert.match(text, /tfguard needs Python 3\.10 or newer to run its language server and found none/);
+      assert.match(text, /There is no python3 on PATH/);
+      assert.match(text, /tfguard\.interpreter/);
+      assert.equal(await page.locator(".notifications-toasts .notification-toast").count(), 1, "exactly one notification");
+      assert.ok(await toast.locator(".monaco-button", { hasText: "Open Settings" }).count(), "an Open Settings button");
+      assert.deepEqual(await squiggleLines(), []);
+      rmSync(bin, { recursive: true, force: true });
     });
   });
 });
