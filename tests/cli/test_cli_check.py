@@ -121,8 +121,10 @@ def test_folders_are_searched_recursively_in_sorted_order_skipping_terraform_and
     write(workdir / "a" / "z.tf", POSITIVE)
     write(workdir / "a" / "nested" / "deep.tf", POSITIVE)
     write(workdir / "a.tf", POSITIVE)
-    write(workdir / "notes.txt", POSITIVE)  # not a .tf file
-    write(workdir / "module.tf.json", POSITIVE)  # not a .tf file either
+    write(workdir / "notes.txt", POSITIVE)  # not a Terraform file
+    write(workdir / "module.tf.hcl", POSITIVE)  # not a Terraform file either
+    write(workdir / "c" / "main.tf.json", '{"resource": {"aws_iam_access_key": {"k": {"user": "root"}}}}')
+    write(workdir / ".git" / "y.tf.json", '{"resource": {"aws_iam_access_key": {"k": {"user": "root"}}}}')
     write(workdir / ".terraform" / "modules" / "m" / "main.tf", POSITIVE)
     write(workdir / "a" / ".terraform" / "x.tf", POSITIVE)
     write(workdir / ".git" / "x.tf", POSITIVE)
@@ -132,7 +134,8 @@ def test_folders_are_searched_recursively_in_sorted_order_skipping_terraform_and
     for finding in run.json()["findings"]:
         if finding["file"] not in files:
             files.append(finding["file"])
-    assert files == ["a.tf", "a/nested/deep.tf", "a/z.tf", "b/main.tf"]
+    assert files == ["a.tf", "a/nested/deep.tf", "a/z.tf", "b/main.tf", "c/main.tf.json"]
+    assert run.json()["errors"] == []
 
 
 def test_folder_paths_keep_the_prefix_given(workdir: Path, tfguard) -> None:
