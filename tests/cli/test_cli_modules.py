@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from .cli_support import NEGATIVE, POSITIVE, RULE, write
-from .test_cli_sarif import SCHEMA_PATH, assert_valid
+from .test_cli_sarif import assert_valid
 
 VARIABLES = 'variable "key_user" {\n  default = "root"\n}\n'
 MAIN = 'resource "aws_iam_access_key" "deploy" {\n  user = var.key_user\n}\n'
@@ -25,14 +25,6 @@ JSON_POSITIVE = """{
   }
 }
 """
-
-
-@pytest.fixture(scope="module")
-def validator():
-    import jsonschema
-
-    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    return jsonschema.Draft4Validator(schema, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER)
 
 
 def module(folder: Path, **files: str) -> None:
