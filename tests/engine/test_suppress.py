@@ -71,3 +71,9 @@ def test_ignore_action_writes_the_comment_with_the_right_indentation() -> None:
         assert f"{newline}\t  # tfguard:ignore:{RULE}{newline}\t  user" in fixed
         after = analyze_text(fixed)
         assert after.findings == [] and len(after.suppressed) == 1
+
+
+def test_suppression_reports_the_comment_line() -> None:
+    text = 'locals {}\r\n\r\n# tfguard:ignore\r\nresource "aws_iam_access_key" "k" {\r\n  user = "root"\r\n}\r\n'
+    (hidden,) = analyze_text(text).suppressed
+    assert hidden.suppressed[0].line == 2 and hidden.suppressed[0].comment == "tfguard:ignore"

@@ -12,7 +12,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import NamedTuple, Sequence
 
-from tfguard.engine.findings import Finding, Problem, Related
+from tfguard.engine.findings import Finding, Problem, Related, Severity
 from tfguard.engine.suppress import apply_suppressions
 from tfguard.engine.resolve import Env, LiteralResolver, Resolver, Symbol, symbols_of
 from tfguard.hcl.model import Block, Source
@@ -97,6 +97,8 @@ class Analyzer:
         """Findings and problems of ``text``. With ``quick``, only chunks a rule may flag are checked, and
         ``Analysis.complete`` is False when others were left for later. ``env`` holds the symbols of the other
         files of the module (references are resolved through it and this text's own symbols)."""
+        if len(text) > MAX_TEXT_CHARS:
+            return too_large(text)
         with self._state_lock:
             entries = self._split(text)
             complete = True
@@ -112,6 +114,8 @@ class Analyzer:
     def analyze_scope(self, text: str, start: int, end: int, env: Env | None = None) -> Analysis:
         """Findings and problems of the chunks of ``text`` that overlap ``[start, end]`` only. It shares the
         chunk cache but not the incremental state, so it never waits for an analysis in another thread."""
+        if len(text) > MAX_TEXT_CHARS:
+            return too_large(text)
         entries = []
         for chunk in split_from(text)[0]:
             if chunk.end < start or chunk.start > end or not chunk.significant:
@@ -148,7 +152,7 @@ class Analyzer:
             findings.sort(key=lambda f: f.start)
         analysis = Analysis(text, findings, problems, complete, symbols)
         if findings:
-            analysis.findings, analysis.suppressed = apply_suppressions(findings, analysis.index, self._aliases)
+            analysis.findings, analysis.suppressed = apply_suppressions(findings, text, self._aliases)
         return analysis
 
     def _aliases(self, rule_id: str) -> dict[str, tuple[str, ...]]:
@@ -244,6 +248,25 @@ class Analyzer:
                 findings.extend(found)
         symbols = symbols_of(parsed.blocks, parsed.attributes, self.tfvars)
         return ChunkResult(tuple(findings), problems, tuple(symbols), tuple(deferred))
+
+
+# The size cap: a text longer than this (in characters; a file of at least 5 MiB) is not parsed. Its analysis
+# holds one informational problem saying so, which keeps the server responsive and its memory bounded on a
+# generated or minified file nobody edits by hand.
+MAX_TEXT_CHARS = 5 * 1024 * 1024
+TOO_LARGE_CODE = "too-large"
+
+
+def too_large(text: str) -> Analysis:
+    """The analysis of a text over the size cap: no findings, one informational problem on its first line."""
+    head = text[:200]
+    first_line = min((i for i in (head.find("\n"), head.find("\r")) if i >= 0), default=len(head))
+    message = (
+        f"tfguard did not check this file: it has {len(text):,} characters, more than the limit of "
+        f"{MAX_TEXT_CHARS:,} (5 MiB)."
+    )
+    problem = Problem(0, first_line, message, TOO_LARGE_CODE, severity=Severity.INFORMATION)
+    return Analysis(text, [], [problem], True)
 
 
 _PENDING = ChunkResult((), ())  # a significant chunk not checked yet

@@ -52,16 +52,53 @@ def _comments(line_text: str) -> list[str]:
     return out
 
 
-def _leading_comments(index: LineIndex) -> list[tuple[int, str]]:
+class _Lines:
+    """Lines of a text addressed by their start offsets, found on demand: suppression checks look at a few
+    lines around each finding, so building a whole line index (milliseconds on a large file, on every
+    keystroke) is not worth it."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def start_of(self, offset: int) -> int:
+        return max(self.text.rfind("\n", 0, offset), self.text.rfind("\r", 0, offset)) + 1
+
+    def end_of(self, start: int) -> int:
+        ends = [i for i in (self.text.find("\n", start), self.text.find("\r", start)) if i >= 0]
+        return min(ends) if ends else len(self.text)
+
+    def previous(self, start: int) -> int:
+        """Start of the line before the one starting at ``start``; -1 for the first line."""
+        if start <= 0:
+            return -1
+        end = start - 1
+        if self.text.startswith("\r\n", end - 1):
+            end -= 1
+        return self.start_of(end)
+
+    def following(self, start: int) -> int:
+        end = self.end_of(start)
+        if end >= len(self.text):
+            return -1
+        return end + (2 if self.text.startswith("\r\n", end) else 1)
+
+    def line(self, start: int) -> str:
+        return self.text[start : self.end_of(start)]
+
+    def number(self, start: int) -> int:
+        return LineIndex(self.text[:start]).line_count - 1 if start else 0
+
+
+def _leading_comments(lines: _Lines) -> list[tuple[int, str]]:
     out = []
-    for line in range(index.line_count):
-        text = index.line_text(line).strip().lstrip("\ufeff")
-        if not text:
-            continue
-        if text.startswith("#") or text.startswith("//"):
-            out.append((line, text.lstrip("#/ ").strip()))
-            continue
-        break
+    start = 0
+    while start >= 0:
+        text = lines.line(start).strip().lstrip("\ufeff")
+        if text and not (text.startswith("#") or text.startswith("//")):
+            break
+        if text:
+            out.append((start, text.lstrip("#/ ").strip()))
+        start = lines.following(start)
     return out
 
 
@@ -70,7 +107,7 @@ def _ids(raw: str | None) -> set[str]:
 
 
 def apply_suppressions(
-    findings: Iterable[Finding], index: LineIndex, aliases: Callable[[str], dict[str, tuple[str, ...]]]
+    findings: Iterable[Finding], text: str, aliases: Callable[[str], dict[str, tuple[str, ...]]]
 ) -> tuple[list[Finding], list[Finding]]:
     """Split findings into (shown, suppressed); suppressed findings carry what suppressed them.
 
@@ -82,19 +119,20 @@ def apply_suppressions(
     shown: list[Finding] = []
     hidden: list[Finding] = []
     leading = None
+    lines = _Lines(text)
     today = datetime.date.today()
     for finding in findings:
         names = aliases(finding.rule_id)
         own = {finding.rule_id.lower()} | {i.lower() for i in names.get("kics", ())}
-        line = index.line_of(finding.start)
-        block_line = index.line_of(finding.scope[0]) if finding.scope else line
-        block_end_line = index.line_of(finding.scope[1]) if finding.scope else line
+        line = lines.start_of(finding.start)
+        block_line = lines.start_of(finding.scope[0]) if finding.scope else line
+        block_end = finding.scope[1] if finding.scope else finding.end
         found: Suppression | None = None
 
         def check(comment_line: int, kinds: tuple[str, ...]) -> Suppression | None:
             if comment_line < 0:
                 return None
-            for comment in _comments(index.line_text(comment_line)):
+            for comment in _comments(lines.line(comment_line)):
                 if "tfguard" in kinds and (m := _TFGUARD.search(comment)):
                     ids = _ids(m.group(1))
                     if not ids or finding.rule_id.lower() in ids:
@@ -111,27 +149,29 @@ def apply_suppressions(
             return None
 
         # on the finding's line, or the line above it
-        found = check(line, ("tfguard", "kics", "tfsec")) or check(line - 1, ("tfguard", "kics", "tfsec", "block"))
+        found = check(line, ("tfguard", "kics", "tfsec")) or check(
+            lines.previous(line), ("tfguard", "kics", "tfsec", "block")
+        )
         # the line above the resource
         if found is None and block_line != line:
-            found = check(block_line - 1, ("tfguard", "kics", "tfsec", "block")) or check(
+            found = check(lines.previous(block_line), ("tfguard", "kics", "tfsec", "block")) or check(
                 block_line, ("tfguard", "tfsec")
             )
         # Checkov: anywhere inside the resource
         if found is None and names.get("checkov"):
             wanted = {i.lower() for i in names["checkov"]}
-            for inner in range(block_line, block_end_line + 1):
-                for comment in _comments(index.line_text(inner)):
+            inner = block_line
+            while 0 <= inner < block_end and found is None:
+                for comment in _comments(lines.line(inner)):
                     m = _CHECKOV.search(comment)
                     if m and m.group(1).lower() in wanted:
                         found = Suppression("checkov", comment, inner)
                         break
-                if found:
-                    break
+                inner = lines.following(inner)
         # KICS / Datadog file-level commands in the leading comments
         if found is None:
             if leading is None:
-                leading = _leading_comments(index)
+                leading = _leading_comments(lines)
             for comment_line, comment in leading:
                 m = _KICS.search(comment)
                 if not m:
@@ -145,6 +185,7 @@ def apply_suppressions(
         if found is None:
             shown.append(finding)
         else:
+            found = replace(found, line=lines.number(found.line))  # a line start until here
             hidden.append(replace(finding, suppressed=(found,)))
     return shown, hidden
 
