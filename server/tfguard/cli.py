@@ -84,7 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="print a rule's documentation",
         description="Print a rule's documentation: what it checks, why, examples and the fix.",
     )
-    explain.add_argument("rule", metavar="RULE-ID", help="a rule id (or its KICS, Checkov, tfsec or trivy id)")
+    explain.add_argument(
+        "rule", metavar="RULE-ID", help="a rule id (or its KICS, Checkov, tfsec or trivy id)"
+    )
     explain.add_argument(
         "--markdown", action="store_true", help="print the Markdown page (as in docs/rules/RULE-ID.md)"
     )

@@ -8,7 +8,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from tfguard.engine import analyze_text
 from tfguard.rules import ALL_RULES
 
@@ -28,7 +27,7 @@ def examples(rule) -> dict[str, str]:
     import sys
 
     doc = sys.modules[type(rule).__module__].__doc__
-    found = re.findall(r"^([A-Z][\w -]*)::\n\n((?:    .*\n|\n)+)", doc, flags=re.M)
+    found = re.findall(r"^([A-Z][\w -]*)::\n\n((?:    .*\n|\n)+)", doc, flags=re.MULTILINE)
     return {label: textwrap.dedent(code).strip("\n") for label, code in found}
 
 
@@ -43,7 +42,9 @@ def test_explain_prints_every_part_of_the_rule(tfguard) -> None:
     out = run.out
     assert out.splitlines()[0] == f"{RULE}: IAM access key is exposed"
     facts = dict(
-        re.match(r"  ([\w ]+):\s+(.*)", line).groups() for line in out.splitlines()[2:10] if line.startswith("  ")
+        re.match(r"  ([\w ]+):\s+(.*)", line).groups()
+        for line in out.splitlines()[2:10]
+        if line.startswith("  ")
     )
     assert facts["Severity"] == "warning (Medium)"
     assert facts["Category"] == "Access Control"
@@ -61,7 +62,9 @@ def test_explain_prints_every_part_of_the_rule(tfguard) -> None:
     assert "https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/iam_access_key" in out
 
 
-@pytest.mark.parametrize("name", ["7081f85c-b94d-40fd-8b45-a4f1cac75e46", "ckv_aws_348", "AVD-AWS-0141", RULE.upper()])
+@pytest.mark.parametrize(
+    "name", ["7081f85c-b94d-40fd-8b45-a4f1cac75e46", "ckv_aws_348", "AVD-AWS-0141", RULE.upper()]
+)
 def test_explain_accepts_other_tools_ids(tfguard, name: str) -> None:
     run = tfguard("explain", name)
     assert run.code == 0

@@ -92,7 +92,9 @@ def test_tfvars_override_the_default_and_are_not_reported_themselves(workdir: Pa
     ]
     text = tfguard("check")
     assert "= note: terraform.tfvars:1:1: terraform.tfvars sets var.key_user" in text.out
-    assert text.out.splitlines()[-1] == "2 files checked: 1 finding in 1 file (1 fixable with --fix), 0 errors"
+    assert (
+        text.out.splitlines()[-1] == "2 files checked: 1 finding in 1 file (1 fixable with --fix), 0 errors"
+    )
 
 
 def test_auto_tfvars_win_over_terraform_tfvars_in_terraform_order(workdir: Path, tfguard) -> None:
@@ -127,7 +129,13 @@ def test_tf_json_files_are_found_and_checked_with_json_positions(workdir: Path, 
     run = tfguard("check", "--format", "json")
     assert run.code == 1
     (finding,) = run.json()["findings"]
-    assert (finding["file"], finding["line"], finding["column"], finding["end_line"], finding["end_column"]) == (
+    assert (
+        finding["file"],
+        finding["line"],
+        finding["column"],
+        finding["end_line"],
+        finding["end_column"],
+    ) == (
         "infra/main.tf.json",
         5,
         9,
@@ -224,6 +232,10 @@ def test_modules_resolve_the_same_in_worker_processes(
     assert parallel.out == sequential.out
     resolved = [f["file"] for f in parallel.json()["findings"] if f["file"].endswith("main.tf")]
     assert resolved == [f"m{i:02}/main.tf" for i in range(12) if i % 2 or i % 3 == 0]
-    notes = {f["file"]: f["related"][0]["file"] for f in parallel.json()["findings"] if f["file"].endswith("main.tf")}
+    notes = {
+        f["file"]: f["related"][0]["file"]
+        for f in parallel.json()["findings"]
+        if f["file"].endswith("main.tf")
+    }
     assert notes["m00/main.tf"] == "m00/terraform.tfvars"
     assert notes["m01/main.tf"] == "m01/variables.tf"

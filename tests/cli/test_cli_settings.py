@@ -15,7 +15,11 @@ def settings(folder: Path, text: str) -> Path:
 
 
 def headings(out: str, path: str = "positive.tf") -> list[str]:
-    return [line.split(" ")[0] + " " + line.split(" ")[1] for line in out.splitlines() if line.startswith(path + ":")]
+    return [
+        line.split(" ")[0] + " " + line.split(" ")[1]
+        for line in out.splitlines()
+        if line.startswith(path + ":")
+    ]
 
 
 def test_severity_override_in_every_format(workdir: Path, tfguard) -> None:
@@ -25,7 +29,10 @@ def test_severity_override_in_every_format(workdir: Path, tfguard) -> None:
     assert run.code == 1
     assert run.err == ""
     assert headings(run.out) == ["positive.tf:2:3: error", "positive.tf:7:3: error"]
-    assert [f["severity"] for f in tfguard("check", "--format", "json").json()["findings"]] == ["error", "error"]
+    assert [f["severity"] for f in tfguard("check", "--format", "json").json()["findings"]] == [
+        "error",
+        "error",
+    ]
     results = tfguard("check", "--format", "sarif").json()["runs"][0]["results"]
     assert [r["level"] for r in results] == ["error", "error"]
 
@@ -73,7 +80,9 @@ def test_the_nearest_settings_file_wins(workdir: Path, tfguard) -> None:
     ]
 
 
-def test_the_search_stops_at_the_repository_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tfguard) -> None:
+def test_the_search_stops_at_the_repository_root(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tfguard
+) -> None:
     settings(tmp_path, f'[rules]\n{RULE} = "off"\n')  # outside the repository: not used
     repo = tmp_path / "repo"
     (repo / ".git").mkdir(parents=True)

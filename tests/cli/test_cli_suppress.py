@@ -15,7 +15,9 @@ KEY = 'resource "aws_iam_access_key" "k" {{\n{inside}  user = "root"{trailing}\n
 
 # (text, kind, comment): every syntax users write, with the comment text the engine reports.
 SYNTAXES = [
-    pytest.param("# tfguard:ignore\n" + KEY.format(inside="", trailing=""), "tfguard", "tfguard:ignore", id="tfguard"),
+    pytest.param(
+        "# tfguard:ignore\n" + KEY.format(inside="", trailing=""), "tfguard", "tfguard:ignore", id="tfguard"
+    ),
     pytest.param(
         KEY.format(inside=f"  # tfguard:ignore:{RULE}\n", trailing=""),
         "tfguard",
@@ -106,13 +108,19 @@ def test_a_comment_that_does_not_match_hides_nothing(workdir: Path, tfguard) -> 
 
 
 def test_only_the_unsuppressed_finding_counts(workdir: Path, tfguard) -> None:
-    text = POSITIVE.replace('resource "aws_iam_access_key" "positive2"', '# tfguard:ignore\nresource "aws_iam_access_key" "positive2"')
+    text = POSITIVE.replace(
+        'resource "aws_iam_access_key" "positive2"',
+        '# tfguard:ignore\nresource "aws_iam_access_key" "positive2"',
+    )
     write(workdir / "positive.tf", text)
     run = tfguard("check")
     assert run.code == 1
     headings = [line for line in run.out.splitlines() if line.startswith("positive.tf:")]
     assert [h.split(" ")[0] for h in headings] == ["positive.tf:2:3:"]
-    assert run.out.splitlines()[-1] == "1 file checked: 1 finding in 1 file (1 fixable with --fix), 0 errors, 1 suppressed"
+    assert (
+        run.out.splitlines()[-1]
+        == "1 file checked: 1 finding in 1 file (1 fixable with --fix), 0 errors, 1 suppressed"
+    )
     shown = tfguard("check", "--show-suppressed")
     headings = [line for line in shown.out.splitlines() if line.startswith("positive.tf:")]
     assert [h.split(" ")[0] for h in headings] == ["positive.tf:2:3:", "positive.tf:8:3:"]
@@ -121,7 +129,10 @@ def test_only_the_unsuppressed_finding_counts(workdir: Path, tfguard) -> None:
 
 
 def test_json_lists_suppressed_findings_only_when_asked(workdir: Path, tfguard) -> None:
-    write(workdir / "main.tf", KEY.format(inside="  #checkov:skip=CKV_AWS_348:break-glass account\n", trailing=""))
+    write(
+        workdir / "main.tf",
+        KEY.format(inside="  #checkov:skip=CKV_AWS_348:break-glass account\n", trailing=""),
+    )
     plain = tfguard("check", "--format", "json")
     assert plain.code == 0
     assert plain.json() == {"findings": [], "errors": []}
@@ -143,7 +154,7 @@ def test_json_lists_suppressed_findings_only_when_asked(workdir: Path, tfguard) 
 def test_sarif_always_carries_suppressed_results(workdir: Path, tfguard, validator) -> None:
     text = POSITIVE.replace(
         'resource "aws_iam_access_key" "positive2"',
-        '# tfguard:ignore:' + RULE + '\nresource "aws_iam_access_key" "positive2"',
+        "# tfguard:ignore:" + RULE + '\nresource "aws_iam_access_key" "positive2"',
     )
     write(workdir / "positive.tf", text)
     run = tfguard("check", "--format", "sarif")
@@ -183,11 +194,16 @@ def test_fix_leaves_suppressed_findings_alone(workdir: Path, tfguard) -> None:
     assert run.code == 0
     assert run.out == "1 file checked: no findings, 0 errors, 2 suppressed\n"
     assert path.read_text(encoding="utf-8") == text
-    mixed = POSITIVE.replace('resource "aws_iam_access_key" "positive2"', '# tfguard:ignore\nresource "aws_iam_access_key" "positive2"')
+    mixed = POSITIVE.replace(
+        'resource "aws_iam_access_key" "positive2"',
+        '# tfguard:ignore\nresource "aws_iam_access_key" "positive2"',
+    )
     path.write_text(mixed, encoding="utf-8")
     run = tfguard("check", "--fix")
     assert run.code == 0
     assert run.out.splitlines()[0] == "fixed 1 finding in positive.tf"
     fixed = path.read_text(encoding="utf-8")
     assert fixed.startswith(POSITIVE_FIXED.split("\n\n")[0] + "\n")
-    assert fixed.endswith('# tfguard:ignore\nresource "aws_iam_access_key" "positive2" {\n  user = "root"\n}\n')
+    assert fixed.endswith(
+        '# tfguard:ignore\nresource "aws_iam_access_key" "positive2" {\n  user = "root"\n}\n'
+    )

@@ -58,7 +58,9 @@ class FileReport:
     def suppressed(self) -> list[Finding]:
         """Findings a suppression comment hides; each has ``.suppressed == (Suppression(kind, comment, line),)``."""
         return (
-            sorted(self.analysis.suppressed, key=lambda f: (f.start, f.end, f.rule_id)) if self.analysis else []
+            sorted(self.analysis.suppressed, key=lambda f: (f.start, f.end, f.rule_id))
+            if self.analysis
+            else []
         )
 
     def locate(self, related: Related) -> tuple[str, Span] | None:

@@ -68,7 +68,9 @@ def finding_object(report: FileReport, f: Finding) -> dict[str, Any]:
     }
 
 
-def document(reports: Sequence[FileReport], *, show_suppressed: bool = False) -> dict[str, list[dict[str, Any]]]:
+def document(
+    reports: Sequence[FileReport], *, show_suppressed: bool = False
+) -> dict[str, list[dict[str, Any]]]:
     findings: list[dict[str, Any]] = []
     errors: list[dict[str, Any]] = []
     suppressed: list[dict[str, Any]] = []

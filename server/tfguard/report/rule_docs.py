@@ -43,7 +43,10 @@ class RuleDoc:
         """(label, value) rows: severity, category, provider, CWE, KICS id, other tools' ids, fix."""
         m = self.meta
         rows = [
-            ("Severity", f"{m.severity.label} ({m.severity_label})" if m.severity_label else m.severity.label),
+            (
+                "Severity",
+                f"{m.severity.label} ({m.severity_label})" if m.severity_label else m.severity.label,
+            ),
             ("Category", m.category),
             ("Provider", f"{m.provider} ({m.platform})" if m.platform else m.provider),
         ]
@@ -67,7 +70,7 @@ class RuleDoc:
     def suppress(self) -> str:
         return (
             f"Write `# tfguard:ignore:{self.id}` on the line above the resource or the attribute (editors "
-            "offer it as the quick fix \"Ignore this finding\"). KICS, Datadog, Checkov, tfsec and trivy "
+            'offer it as the quick fix "Ignore this finding"). KICS, Datadog, Checkov, tfsec and trivy '
             "comments for the same check are honoured too; `tfguard check --show-suppressed` lists what they hide."
         )
 
