@@ -166,6 +166,7 @@ def test_sarif_always_carries_suppressed_results(workdir: Path, tfguard, validat
     assert open_result["suppressions"] == []
     assert suppressed["locations"][0]["physicalLocation"]["region"]["startLine"] == 8
     assert suppressed["ruleId"] == RULE
+    assert "fixes" in open_result and "fixes" not in suppressed  # an accepted finding is not to be fixed
     (how,) = suppressed["suppressions"]
     assert how["kind"] == "inSource"
     assert how["status"] == "accepted"

@@ -5,8 +5,8 @@ help URI, default level, and properties: category, provider, platform, CWE, KICS
 ``security-severity``). Each finding is a result with ``ruleId``/``ruleIndex``, its level, message, a location
 (``artifactLocation`` relative to ``%SRCROOT%``, the current folder, when the file lies under it; an absolute
 ``file:`` URI otherwise), a region with start and end lines and columns, the related ``status`` attribute as a
-related location, the resource as a logical location, and the fix as a ``fixes`` entry whose replacements
-use line/column regions too. Related locations in other files of the module (a variable's ``default`` in
+related location, the resource as a logical location, and the fix as a ``fixes`` entry (not on a suppressed
+result) whose replacements use line/column regions too. Related locations in other files of the module (a variable's ``default`` in
 ``variables.tf``) carry that file's artifact location.
 
 Suppressed findings (hidden by a suppression comment in the source) are results too, always, each with one
@@ -211,7 +211,7 @@ def document(reports: Sequence[FileReport]) -> dict[str, Any]:
                 )
             if related:
                 result["relatedLocations"] = related
-            if f.fix is not None:
+            if f.fix is not None and not f.suppressed:  # a suppressed finding is accepted as it is
                 result["fixes"] = [
                     {
                         "description": {"text": f.fix.title},
