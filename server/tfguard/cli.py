@@ -357,10 +357,39 @@ def check_file(path: str, fix: bool = False, settings: Settings | None = None) -
 
 def check_group(items: Sequence[tuple[str, Settings]], fix: bool = False) -> list[FileReport]:
     """Check the files of one module with one workspace. Runs in a worker process when there are many files."""
+    workspace = _run_workspace()
+    return [_check_one(workspace, path, settings, fix) for path, settings in items]
+
+
+def _run_workspace() -> Workspace:
+    """A workspace for one run of ``check``: files do not change under it (``--fix`` tells it what it wrote
+    with ``set_buffer``), so each file is read, and each folder listed, once. Without this, analysing the N
+    files of one folder would look at the disk N x N times."""
     from tfguard.engine.workspace import Workspace
 
-    workspace = Workspace()
-    return [_check_one(workspace, path, settings, fix) for path, settings in items]
+    class RunWorkspace(Workspace):
+        def __init__(self) -> None:
+            super().__init__()
+            self._texts: dict[str, str | None] = {}
+            self._listed: dict[str, list[str]] = {}
+
+        def text(self, path: str) -> str | None:
+            path = os.path.abspath(path)
+            if path not in self._texts:
+                self._texts[path] = super().text(path)
+            return self._texts[path]
+
+        def set_buffer(self, path: str, text: str) -> None:
+            super().set_buffer(path, text)
+            self._texts.pop(os.path.abspath(path), None)
+
+        def module_paths(self, path: str) -> list[str]:
+            folder = os.path.dirname(os.path.abspath(path))
+            if folder not in self._listed:
+                self._listed[folder] = super().module_paths(path)
+            return self._listed[folder]
+
+    return RunWorkspace()
 
 
 def _check_one(workspace: Workspace, path: str, settings: Settings, fix: bool) -> FileReport:
