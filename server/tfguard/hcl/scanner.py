@@ -35,6 +35,11 @@ _TOP_LEVEL_HEADER = re.compile(
 )
 _OPENERS = {"{": "}", "[": "]", "(": ")", "${": "}", "%{": "}"}
 _MAX_RECOVERIES = 10_000
+# Deeper nesting than this (brackets, braces, interpolations) is reported instead of parsed: the parser and the
+# model builder recurse per level, and a pathological file (100,000 levels) would otherwise cost tens of seconds
+# and Python's recursion limit. Real configurations stay far below it.
+MAX_NESTING = 256
+TOO_DEEP = f"This is nested too deeply for tfguard to read (more than {MAX_NESTING} levels)"
 
 
 @dataclass(frozen=True)
@@ -135,6 +140,8 @@ def _scan(text: str, pos: int, stop: int, resync: Container[int] = ()) -> tuple[
                 i = at + 3
             elif tok in ("${", "%{"):
                 stack.append((tok, at))
+                if len(stack) == MAX_NESTING + 1:
+                    chunk.issues.append(ScanIssue(at, at + 2, TOO_DEEP))
                 i = at + 2
             else:  # newline inside a quoted string: HCL strings end on their line
                 _, s = stack.pop()
@@ -194,6 +201,8 @@ def _scan(text: str, pos: int, stop: int, resync: Container[int] = ()) -> tuple[
                 i = end
         elif tok in _OPENERS:
             stack.append((tok, at))
+            if len(stack) == MAX_NESTING + 1:
+                chunk.issues.append(ScanIssue(at, at + 1, TOO_DEEP))
             i = at + 1
         else:  # closing bracket
             if stack and _OPENERS[stack[-1][0]] == tok:
