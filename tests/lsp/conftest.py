@@ -4,6 +4,8 @@ under the captured capability sets of real clients."""
 from __future__ import annotations
 
 import asyncio
+import tempfile
+from pathlib import Path
 
 import pytest
 import pytest_lsp
@@ -13,8 +15,11 @@ from pytest_lsp import LanguageClient, client_capabilities
 
 
 async def _start(client: LanguageClient, name: str, caps: types.ClientCapabilities) -> None:
+    # An empty workspace folder: the server scans its workspace on start, and these tests are about the
+    # documents they open (at file:///work/..., which exist only as buffers).
+    root = Path(tempfile.mkdtemp(prefix="tfguard-lsp-empty-")).as_uri()
     result = await asyncio.wait_for(
-        client.initialize_session(types.InitializeParams(capabilities=caps, root_uri="file:///work")), TIMEOUT
+        client.initialize_session(types.InitializeParams(capabilities=caps, root_uri=root)), TIMEOUT
     )
     client.session = Session(client, name, result)  # type: ignore[attr-defined]
 

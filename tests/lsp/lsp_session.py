@@ -27,6 +27,7 @@ HELP = "https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resour
 FIX_TITLE = 'Set status to "Inactive"'
 FIX_ALL_KIND = "source.fixAll.tfguard"
 FIX_ALL_TITLE = "Fix all tfguard findings"
+IGNORE_TITLE = "Ignore this finding"
 
 # The real capability sets pytest-lsp ships, and the position encoding each one ends up with.
 CLIENTS = ["visual-studio-code", "neovim@v0.7.0", "neovim@v0.11", "emacs"]

@@ -11,6 +11,7 @@ from lsp_session import (
     FIX_ALL_TITLE,
     FIX_TITLE,
     FIXED,
+    IGNORE_TITLE,
     HELP,
     NEGOTIATED,
     RULE,
@@ -99,8 +100,8 @@ async def test_quick_fixes_applied_one_by_one_leave_a_clean_file(session: Sessio
     actions = await session.code_actions(POSITIVE, first.range, echoed=[first])
     assert actions is not None
     quick = [a for a in actions if a.kind == types.CodeActionKind.QuickFix]
-    assert [a.title for a in quick] == [FIX_TITLE]
-    (fix,) = quick
+    assert [a.title for a in quick] == [FIX_TITLE, IGNORE_TITLE]
+    fix, _ = quick
     assert fix.is_preferred is (True if session.is_preferred else None)
     assert [(d.range, d.code) for d in fix.diagnostics] == [(first.range, RULE)]
     text = await session.apply_action(POSITIVE, fix)
@@ -110,7 +111,8 @@ async def test_quick_fixes_applied_one_by_one_leave_a_clean_file(session: Sessio
 
     # A cursor (empty range) inside the second finding is enough.
     cursor = types.Range(types.Position(6, 4), types.Position(6, 4))
-    (fix,) = await session.code_actions(POSITIVE, cursor, only=["quickfix"])
+    fix, ignore = await session.code_actions(POSITIVE, cursor, only=["quickfix"])
+    assert ignore.title == IGNORE_TITLE
     assert fix.title == FIX_TITLE
     assert await session.apply_action(POSITIVE, fix) == FIXED
     assert await session.diagnostics(POSITIVE) == []
@@ -140,7 +142,12 @@ async def test_code_actions_honour_the_requested_kinds(session: Session, only: l
     await session.diagnostics(POSITIVE)
     actions = await session.code_actions(POSITIVE, rng(0, 0, 8, 0), only=only)
     if only == ["quickfix"]:
-        assert [(a.kind, a.title) for a in actions] == [(types.CodeActionKind.QuickFix, FIX_TITLE)] * 2
+        assert [(a.kind, a.title) for a in actions] == [
+            (types.CodeActionKind.QuickFix, FIX_TITLE),
+            (types.CodeActionKind.QuickFix, FIX_TITLE),
+            (types.CodeActionKind.QuickFix, IGNORE_TITLE),
+            (types.CodeActionKind.QuickFix, IGNORE_TITLE),
+        ]
     else:
         assert actions is None
 
@@ -159,7 +166,8 @@ async def test_quick_fix_ignores_ranges_the_client_echoes_and_uses_the_current_t
     # Shift positive1's status two lines down without waiting for new diagnostics.
     session.replace(POSITIVE, '  status = "Active"', '  # a comment\n\n  status = "Active"')
     bogus = types.Diagnostic(range=rng(1, 40, 2, 99), message=first.message, code=RULE, source="tfguard")
-    (fix,) = await session.code_actions(POSITIVE, first.range, only=["quickfix"], echoed=[bogus])
+    fix, ignore = await session.code_actions(POSITIVE, first.range, only=["quickfix"], echoed=[bogus])
+    assert (fix.title, ignore.title) == (FIX_TITLE, IGNORE_TITLE)
     text = await session.apply_action(POSITIVE, fix)
     assert '  # a comment\n\n  status = "Inactive"\n' in text
     assert [d.range for d in await session.diagnostics(POSITIVE)] == [rng(8, 2, 8, 15)]
@@ -209,7 +217,8 @@ async def check_emoji_line(session: Session) -> None:
     session.replace(uri, '"rooted"', '"root"')
     (diag,) = await session.diagnostics(uri)
     assert diag.range == rng(1, start, 1, end)
-    (fix,) = await session.code_actions(uri, diag.range, only=["quickfix"])
+    fix, ignore = await session.code_actions(uri, diag.range, only=["quickfix"])
+    assert (fix.title, ignore.title) == (FIX_TITLE, IGNORE_TITLE)
     text = await session.apply_action(uri, fix)
     assert text.startswith(EMOJI.rstrip("}\n") + "\n")
     assert "status" in text.splitlines()[2] and '"Inactive"' in text.splitlines()[2]

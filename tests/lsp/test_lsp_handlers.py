@@ -16,7 +16,9 @@ async def test_a_pull_never_waits_forever(monkeypatch) -> None:
         await asyncio.Event().wait()
 
     monkeypatch.setattr(server_module, "PULL_TIMEOUT_SECONDS", 0.05)
-    ls = SimpleNamespace(scheduler=SimpleNamespace(result=stuck))
+    ls = SimpleNamespace(
+        scheduler=SimpleNamespace(result=stuck), documents=SimpleNamespace(get=lambda uri: None)
+    )
     params = types.DocumentDiagnosticParams(types.TextDocumentIdentifier("file:///w/main.tf"))
     with pytest.raises(server_module.JsonRpcServerCancelled) as raised:
         await asyncio.wait_for(server_module.pull_diagnostics(ls, params), 5)

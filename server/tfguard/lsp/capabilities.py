@@ -36,6 +36,12 @@ class ClientFeatures:
     code_action_literals: bool = True
     is_preferred: bool = False
     document_changes: bool = False
+    hover_markdown: bool = False
+    work_done_progress: bool = False
+    configuration: bool = False  # workspace/configuration
+    configuration_dynamic: bool = False  # dynamic registration of workspace/didChangeConfiguration
+    watched_files_dynamic: bool = False  # dynamic registration of workspace/didChangeWatchedFiles
+    diagnostic_refresh: bool = False  # workspace/diagnostic/refresh
 
     @classmethod
     def from_capabilities(cls, caps: types.ClientCapabilities | None) -> ClientFeatures:
@@ -57,4 +63,17 @@ class ClientFeatures:
             is not None,
             is_preferred=bool(_get(caps, "text_document.code_action.is_preferred_support", False)),
             document_changes=bool(_get(caps, "workspace.workspace_edit.document_changes", False)),
+            hover_markdown="markdown"
+            in [
+                str(getattr(k, "value", k)) for k in (_get(caps, "text_document.hover.content_format") or ())
+            ],
+            work_done_progress=bool(_get(caps, "window.work_done_progress", False)),
+            configuration=bool(_get(caps, "workspace.configuration", False)),
+            configuration_dynamic=bool(
+                _get(caps, "workspace.did_change_configuration.dynamic_registration", False)
+            ),
+            watched_files_dynamic=bool(
+                _get(caps, "workspace.did_change_watched_files.dynamic_registration", False)
+            ),
+            diagnostic_refresh=bool(_get(caps, "workspace.diagnostics.refresh_support", False)),
         )

@@ -13,13 +13,15 @@ from lsprotocol import types
 
 from tfguard.engine import fix_all_edits
 from tfguard.engine.findings import TextEdit
-from tfguard.hcl.text import Encoding
+from tfguard.engine.suppress import ignore_edit
+from tfguard.hcl.text import Encoding, LineIndex
 
 from .capabilities import ClientFeatures
 from .diagnostics import finding_to_diagnostic, to_text_edits
 
 FIX_ALL_KIND = "source.fixAll.tfguard"
 FIX_ALL_TITLE = "Fix all tfguard findings"
+IGNORE_TITLE = "Ignore this finding"
 QUICK_FIX_KIND = types.CodeActionKind.QuickFix.value
 
 
@@ -57,11 +59,18 @@ def code_actions(
     only: Sequence[str] | None,
     encoding: Encoding,
     features: ClientFeatures,
+    *,
+    index: LineIndex | None = None,
+    fix_all: bool = True,
 ) -> list[types.CodeAction] | None:
-    """The actions for ``requested`` (a range in ``encoding`` units of the analysed text), or None."""
+    """The actions for ``requested`` (a range in ``encoding`` units of the analysed text), or None.
+
+    Per finding in the range: its fix (preferred) and "Ignore this finding" (a ``# tfguard:ignore`` comment
+    above it); and the fix-all action unless ``fix_all`` is False (a scoped analysis cannot offer it)."""
     if not features.code_action_literals or analysis is None:
         return None
-    index = analysis.index
+    if index is None or index.text is not analysis.text:
+        index = analysis.index
     start = index.offset(requested.start.line, requested.start.character, encoding)
     end = index.offset(requested.end.line, requested.end.character, encoding)
     if end < start:
@@ -70,10 +79,28 @@ def code_actions(
 
     actions: list[types.CodeAction] = []
     if kind_requested(QUICK_FIX_KIND, only):
+        ignores: list[types.CodeAction] = []
         for finding in analysis.findings:
-            if finding.fix is None or not finding.fix.edits:
-                continue
             if finding.start > end or finding.end < start:
+                continue
+            ignore = ignore_edit(analysis.text, finding)
+            if ignore is not None:
+                at, until, new_text = ignore
+                ignores.append(
+                    types.CodeAction(
+                        title=IGNORE_TITLE,
+                        kind=types.CodeActionKind.QuickFix,
+                        diagnostics=[finding_to_diagnostic(uri, index, finding, encoding, features)],
+                        is_preferred=False if features.is_preferred else None,
+                        edit=_workspace_edit(
+                            uri,
+                            version,
+                            to_text_edits(index, [TextEdit(at, until, new_text)], encoding),
+                            features,
+                        ),
+                    )
+                )
+            if finding.fix is None or not finding.fix.edits:
                 continue
             actions.append(
                 types.CodeAction(
@@ -86,7 +113,8 @@ def code_actions(
                     ),
                 )
             )
-    if kind_requested(FIX_ALL_KIND, only):
+        actions.extend(ignores)
+    if fix_all and kind_requested(FIX_ALL_KIND, only):
         edits: list[TextEdit] = list(fix_all_edits(analysis))
         if edits:
             edits.sort(key=lambda e: (e.start, e.end))

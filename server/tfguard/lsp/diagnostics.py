@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -45,13 +45,21 @@ def help_uri(rule_id: str) -> str | None:
     return None
 
 
-def _other_file(path: str, cache: dict[str, tuple[str, LineIndex] | None]) -> tuple[str, LineIndex] | None:
+TextOf = Callable[[str], "str | None"]  # the text the engine analysed for a path (its open buffer, else disk)
+
+
+def _other_file(
+    path: str, cache: dict[str, tuple[str, LineIndex] | None], text_of: TextOf | None = None
+) -> tuple[str, LineIndex] | None:
     """(uri, LineIndex) of a file a Related entry points into, read as the engine reads it; None if unreadable."""
     if path not in cache:
         try:
             from tfguard.engine import read_source
 
-            cache[path] = (Path(path).resolve().as_uri(), LineIndex(read_source(path)))
+            text = text_of(path) if text_of is not None else read_source(path)
+            if text is None:
+                raise ValueError("unreadable")
+            cache[path] = (Path(path).absolute().as_uri(), LineIndex(text))
         except (OSError, ValueError, ImportError):
             log.info("related location in %s cannot be read; left out", path)
             cache[path] = None
@@ -59,17 +67,23 @@ def _other_file(path: str, cache: dict[str, tuple[str, LineIndex] | None]) -> tu
 
 
 def _related(
-    uri: str, index: LineIndex, related: Iterable[Related], encoding: Encoding, features: ClientFeatures
+    uri: str,
+    index: LineIndex,
+    related: Iterable[Related],
+    encoding: Encoding,
+    features: ClientFeatures,
+    text_of: TextOf | None = None,
+    others: dict[str, tuple[str, LineIndex] | None] | None = None,
 ) -> list[types.DiagnosticRelatedInformation] | None:
     if not features.related_information:
         return None
     items = []
-    others: dict[str, tuple[str, LineIndex] | None] = {}
+    others = {} if others is None else others
     for r in related:
         target_uri, target_index = uri, index
         path = getattr(r, "path", None)
         if path is not None:  # a place in another file (offsets index that file's text)
-            other = _other_file(path, others)
+            other = _other_file(path, others, text_of)
             if other is None:
                 continue
             target_uri, target_index = other
@@ -114,7 +128,13 @@ def finding_data(index: LineIndex, finding: Finding, encoding: Encoding) -> dict
 
 
 def finding_to_diagnostic(
-    uri: str, index: LineIndex, finding: Finding, encoding: Encoding, features: ClientFeatures
+    uri: str,
+    index: LineIndex,
+    finding: Finding,
+    encoding: Encoding,
+    features: ClientFeatures,
+    text_of: TextOf | None = None,
+    others: dict[str, tuple[str, LineIndex] | None] | None = None,
 ) -> types.Diagnostic:
     href = help_uri(finding.rule_id) if features.code_description else None
     return types.Diagnostic(
@@ -124,7 +144,7 @@ def finding_to_diagnostic(
         code=finding.rule_id,
         code_description=types.CodeDescription(href) if href else None,
         source=SOURCE,
-        related_information=_related(uri, index, finding.related, encoding, features),
+        related_information=_related(uri, index, finding.related, encoding, features, text_of, others),
         data=finding_data(index, finding, encoding),
     )
 
@@ -161,15 +181,26 @@ def to_diagnostics(
     encoding: Encoding,
     features: ClientFeatures,
     error: str | None = None,
+    *,
+    index: LineIndex | None = None,
+    text_of: TextOf | None = None,
 ) -> list[types.Diagnostic]:
-    """The one converter from an engine Analysis (findings and problems) to the diagnostics a client sees."""
+    """The one converter from an engine Analysis (findings and problems) to the diagnostics a client sees.
+    ``index`` is a LineIndex of ``analysis.text`` the caller already has; ``text_of`` gives the text of
+    other files that related locations point into."""
     if error is not None or analysis is None:
         return [internal_error_diagnostic(error or "no result")]
-    index: LineIndex = analysis.index
+    if index is None or index.text is not analysis.text:
+        index = analysis.index
+    others: dict[str, tuple[str, LineIndex] | None] = {}
     items: list[tuple[int, int, types.Diagnostic]] = []
     for finding in analysis.findings:
         items.append(
-            (finding.start, finding.end, finding_to_diagnostic(uri, index, finding, encoding, features))
+            (
+                finding.start,
+                finding.end,
+                finding_to_diagnostic(uri, index, finding, encoding, features, text_of, others),
+            )
         )
     for problem in analysis.problems:
         items.append(

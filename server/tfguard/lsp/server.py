@@ -14,26 +14,37 @@ the protocol.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import os
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 from lsprotocol import types
 from pygls.exceptions import FeatureRequestError, JsonRpcException
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
+from pygls.uris import to_fs_path
 
 from tfguard import __version__
-from tfguard.engine import Analyzer
-from tfguard.hcl.text import Encoding
+from tfguard.engine import Analysis, Analyzer
+from tfguard.engine.findings import Problem
+from tfguard.engine.resolve import is_tfvars
+from tfguard.engine.workspace import Workspace, analyzer_for, is_module_file, is_terraform
+from tfguard.hcl.text import Encoding, LineIndex
 
 from . import code_actions as actions
+from . import hover as hovers
 from .capabilities import ClientFeatures, encoding_name
-from .diagnostics import to_diagnostics
+from .config import SECTION, Config, is_settings_file
+from .diagnostics import problem_to_diagnostic, to_diagnostics
 from .documents import DocumentStore
+from .scan import terraform_files
 from .scheduler import Result, Scheduler
 
 log = logging.getLogger("tfguard.lsp")
@@ -43,6 +54,51 @@ DIAGNOSTIC_IDENTIFIER = "tfguard"
 PULL_TIMEOUT_SECONDS = 30.0
 # How many times a code action request follows a document that keeps changing while it is being analysed.
 CODE_ACTION_ATTEMPTS = 3
+# A document with more lines than this gets its rule findings published from a quick pass first.
+QUICK_FIRST_LINES = 2_000
+# How long analyses wait for the client's settings (workspace/configuration) before using what they have.
+SETTINGS_WAIT_SECONDS = 5.0
+# How long a workspace/diagnostic request waits for the workspace scan.
+SCAN_WAIT_SECONDS = 120.0
+# The files the server asks the client to watch (dynamic registration).
+WATCHED_GLOBS = ("**/*.tf", "**/*.tf.json", "**/*.tfvars", "**/*.tfvars.json", "**/.tfguard.toml")
+
+
+def uri_to_path(uri: str) -> str | None:
+    """The filesystem path of a file:// URI (None for other schemes: those are analysed without a module)."""
+    if urlparse(uri).scheme != "file":
+        return None
+    path = to_fs_path(uri)
+    return os.path.abspath(path) if path else None
+
+
+def path_to_uri(path: str) -> str:
+    return Path(path).as_uri()
+
+
+@dataclass
+class Scanned:
+    """The published diagnostics of a file analysed from disk (not open)."""
+
+    uri: str
+    diagnostics: list[types.Diagnostic]
+    result_id: str
+
+
+_scan_ids = itertools.count(1)
+
+
+class DocumentAnalyzer:
+    """What the scheduler runs for one open document: the workspace analysis (module-aware) of its buffer,
+    with the settings applied. Non-file documents are analysed alone."""
+
+    def __init__(self, server: TfguardLanguageServer, uri: str) -> None:
+        self.server = server
+        self.path = uri_to_path(uri)
+        self.plain = None if self.path is not None else analyzer_for(urlparse(uri).path or uri)
+
+    def analyze(self, text: str, quick: bool = False) -> Analysis:
+        return self.server.run_analysis(self.path, text, quick=quick, plain=self.plain)
 
 
 class TfguardProtocol(LanguageServerProtocol):
@@ -51,6 +107,7 @@ class TfguardProtocol(LanguageServerProtocol):
 
     @lsp_method(types.INITIALIZE)
     def lsp_initialize(self, params: types.InitializeParams):  # type: ignore[override]
+        self._server.initialization_options = params.initialization_options  # type: ignore[attr-defined]
         result = yield from super().lsp_initialize(params)
         self._server.adjust_capabilities(result.capabilities)  # type: ignore[attr-defined]
         return result
@@ -84,7 +141,30 @@ class TfguardLanguageServer(LanguageServer):
         self._analysis_pool = ThreadPoolExecutor(
             max_workers=min(4, os.cpu_count() or 1), thread_name_prefix="tfguard-analysis"
         )
-        self.scheduler = Scheduler(self.documents, Analyzer, self._publish, self._analysis_pool)
+        # code actions and hovers answered from a scoped analysis while a long one runs
+        self._scope_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tfguard-scope")
+        self._scan_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tfguard-scan")
+        self.ws = Workspace()
+        self.config = Config(on_file_problems=self._settings_file_loaded)
+        self.initialization_options: Any = None
+        self.open_paths: dict[str, str] = {}  # path -> uri of open documents with a file
+        self._symbols: dict[str, Any] = {}  # uri -> Analysis.symbols of its last complete result
+        self.scanned: dict[str, Scanned] = {}  # path -> diagnostics of files analysed from disk
+        self.settings_diagnostics: dict[str, Scanned] = {}  # .tfguard.toml path -> its problems
+        self.folders: list[str] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._settings_ready = asyncio.Event()
+        self._scan_done = asyncio.Event()
+        self._scan_generation = 0
+        self.scheduler = Scheduler(
+            self.documents,
+            Analyzer,
+            self._publish,
+            self._analysis_pool,
+            analyzer_for=lambda uri: DocumentAnalyzer(self, uri),
+            quick_lines=QUICK_FIRST_LINES,
+            gate=self._wait_for_settings,
+        )
 
     # --- session state --------------------------------------------------------------------------------------
 
@@ -97,6 +177,10 @@ class TfguardLanguageServer(LanguageServer):
 
     def adjust_capabilities(self, caps: types.ServerCapabilities) -> None:
         self.client = ClientFeatures.from_capabilities(self.client_capabilities)
+        try:
+            self._loop = asyncio.get_running_loop()
+        except RuntimeError:  # pragma: no cover - initialize is always handled on the loop
+            pass
         if not self.client.pull_diagnostics:
             caps.diagnostic_provider = None
         if not self.client.code_action_literals:
@@ -105,15 +189,83 @@ class TfguardLanguageServer(LanguageServer):
 
     def shutdown(self) -> None:
         super().shutdown()
-        self._analysis_pool.shutdown(wait=False, cancel_futures=True)
+        for pool in (self._analysis_pool, self._scope_pool, self._scan_pool):
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    # --- analysis (runs in executor threads) ----------------------------------------------------------------
+
+    def run_analysis(
+        self,
+        path: str | None,
+        text: str,
+        *,
+        quick: bool = False,
+        plain: Any = None,
+        scope: tuple[int, int] | None = None,
+    ) -> Analysis:
+        """Analyse ``text`` (the document at ``path``, None for one without a file) in its module, with the
+        settings in force there: an excluded document gets nothing; severities and rules that are off apply."""
+        effective = self.config.for_path(path)
+        settings = effective.settings
+        if path is not None and settings.excluded(path, effective.root):
+            return Analysis(text, [], [])
+        if scope is not None:
+            analyzer = analyzer_for(path) if path is not None else (plain or Analyzer())
+            env = self.ws.env_for(path) if path is not None else None
+            analysis = analyzer.analyze_scope(text, scope[0], scope[1], env)
+        elif path is not None:
+            analysis = self.ws.analyze(path, text, quick=quick)
+        else:
+            analysis = (plain or Analyzer()).analyze(text, quick=quick)
+        if analysis is None:  # pragma: no cover - Workspace.analyze returns None only without text
+            return Analysis(text, [], [])
+        if settings.rules:
+            analysis.findings = settings.apply(analysis.findings)
+            analysis.suppressed = settings.apply(analysis.suppressed)
+        return analysis
+
+    async def _wait_for_settings(self) -> None:
+        try:
+            await asyncio.wait_for(self._settings_ready.wait(), SETTINGS_WAIT_SECONDS)
+        except asyncio.TimeoutError:
+            log.info("no settings from the client yet; analysing with what there is")
+
+    def lint_on_save(self, path: str | None) -> bool:
+        return self.config.for_path(path).settings.lint == "save"
+
+    async def scoped(self, uri: str, start: int, end: int) -> tuple[Any, Any, int] | None:
+        """(analysis, document, version) of the chunks of the current text overlapping [start, end], without
+        waiting for a running analysis; None when the document changed or closed meanwhile."""
+        doc = self.documents.get(uri)
+        if doc is None:
+            return None
+        text, version = doc.text, doc.version
+        path = uri_to_path(uri)
+        loop = asyncio.get_running_loop()
+        analysis = await loop.run_in_executor(
+            self._scope_pool, lambda: self.run_analysis(path, text, scope=(start, end))
+        )
+        if self.documents.get(uri) is not doc or doc.version != version:
+            return None
+        return analysis, doc, version
 
     # --- output -------------------------------------------------------------------------------------------
 
     def diagnostics_of(self, result: Result) -> list[types.Diagnostic]:
-        return to_diagnostics(result.document.uri, result.analysis, self.encoding, self.client, result.error)
+        return to_diagnostics(
+            result.document.uri,
+            result.analysis,
+            self.encoding,
+            self.client,
+            result.error,
+            index=result.index,
+            text_of=self.ws.text,
+        )
 
     def _publish(self, result: Result) -> None:
         """Called by the scheduler on the event loop for every fresh result."""
+        if result.complete:
+            self._track_symbols(result)
         if self.client.pull_diagnostics:
             return
         self.text_document_publish_diagnostics(
@@ -121,6 +273,197 @@ class TfguardLanguageServer(LanguageServer):
                 uri=result.document.uri, diagnostics=self.diagnostics_of(result), version=result.version
             )
         )
+
+    def _track_symbols(self, result: Result) -> None:
+        """When what a document defines for its module changes (or it is a variables file), the other open
+        documents of the module are analysed again."""
+        uri = result.document.uri
+        path = uri_to_path(uri)
+        if path is None or result.analysis is None:
+            return
+        symbols = list(getattr(result.analysis, "symbols", ()) or ())
+        previous = self._symbols.get(uri)
+        self._symbols[uri] = symbols
+        if previous is not None and previous == symbols and not is_tfvars(path):
+            return
+        self.module_changed(path)
+
+    def module_changed(self, path: str, *, disk: bool = False) -> None:
+        """``path``'s text changed: analyse the affected documents of its module again (open ones; for push
+        clients, and for pull clients' workspace report, the scanned ones too)."""
+        dependents = [self.open_paths[p] for p in self.ws.dependents(path) if p in self.open_paths]
+        for uri in dependents:
+            self.scheduler.invalidate(uri)
+        folder = os.path.dirname(os.path.abspath(path))
+        others = [p for p in self.scanned if os.path.dirname(p) == folder and p not in self.open_paths]
+        if disk and is_terraform(path) and path not in self.open_paths and self._in_workspace(path):
+            others.append(path)
+        if others:
+            self.rescan(sorted(set(others)))
+        if dependents:
+            self.refresh_pull()
+
+    def refresh_pull(self) -> None:
+        if self.client.pull_diagnostics and self.client.diagnostic_refresh:
+            self.protocol.send_request(types.WORKSPACE_DIAGNOSTIC_REFRESH, None)
+
+    def settings_changed(self) -> None:
+        """Settings changed (editor or a settings file): everything is analysed again and re-published."""
+        for uri in self.documents.uris():
+            self.scheduler.invalidate(uri)
+        if self.scanned:
+            self.rescan(sorted(self.scanned))
+        self.refresh_pull()
+
+    def _in_workspace(self, path: str) -> bool:
+        return self.config.folder_of(path) is not None
+
+    # --- settings files ---------------------------------------------------------------------------------
+
+    def _settings_file_loaded(self, path: str, text: str, problems: list[Problem]) -> None:
+        """Called (from any thread) when a .tfguard.toml was read: its problems become its diagnostics."""
+        loop = self._loop
+        if loop is None:
+            return
+        loop.call_soon_threadsafe(self._publish_settings_problems, path, text, problems)
+
+    def _publish_settings_problems(self, path: str, text: str, problems: list[Problem]) -> None:
+        uri = path_to_uri(path)
+        index = LineIndex(text)
+        diagnostics = [problem_to_diagnostic(uri, index, p, self.encoding, self.client) for p in problems]
+        known = self.settings_diagnostics.get(path)
+        if known is None and not diagnostics:
+            return
+        self.settings_diagnostics[path] = Scanned(uri, diagnostics, str(next(_scan_ids)))
+        if not self.client.pull_diagnostics:
+            self.text_document_publish_diagnostics(
+                types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics)
+            )
+        else:
+            self.refresh_pull()
+
+    # --- the workspace scan ---------------------------------------------------------------------------------
+
+    def _excluded(self, path: str) -> bool:
+        effective = self.config.for_path(path)
+        return effective.settings.excluded(path, effective.root)
+
+    def _analyse_from_disk(self, path: str) -> list[types.Diagnostic] | None:
+        """(In a thread.) The diagnostics of a file as it is on disk; None when it cannot be read."""
+        text = self.ws.text(path)
+        if text is None:
+            return None
+        try:
+            analysis = self.run_analysis(path, text)
+        except Exception as exc:  # an engine bug must not stop the scan
+            log.exception("analysis of %s failed", path)
+            return to_diagnostics(
+                path_to_uri(path), None, self.encoding, self.client, f"{type(exc).__name__}: {exc}"
+            )
+        return to_diagnostics(path_to_uri(path), analysis, self.encoding, self.client, text_of=self.ws.text)
+
+    def _scanned_result(self, path: str, diagnostics: list[types.Diagnostic] | None) -> None:
+        """(On the loop.) Keep and publish a disk analysis; a file that is gone loses its diagnostics."""
+        known = self.scanned.get(path)
+        uri = known.uri if known else path_to_uri(path)
+        if diagnostics is None:
+            if known is None:
+                return
+            del self.scanned[path]
+            diagnostics = []
+        else:
+            self.scanned[path] = Scanned(uri, diagnostics, str(next(_scan_ids)))
+        if path in self.open_paths or self.client.pull_diagnostics:
+            return
+        self.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics)
+        )
+
+    def rescan(self, paths: list[str]) -> None:
+        """Analyse files that are not open from disk again (in the scan thread) and re-publish them."""
+        loop = asyncio.get_running_loop()
+
+        def work() -> None:
+            for path in paths:
+                if path in self.open_paths:
+                    continue
+                diagnostics = None
+                if os.path.isfile(path) and not self._excluded(path):
+                    diagnostics = self._analyse_from_disk(path)
+                loop.call_soon_threadsafe(self._scanned_result, path, diagnostics)
+
+        future = loop.run_in_executor(self._scan_pool, work)
+        future.add_done_callback(lambda f: f.exception() and log.error("rescan failed: %s", f.exception()))
+
+    async def scan_workspace(self) -> None:
+        """Analyse every Terraform file under the workspace folders, with work done progress."""
+        loop = asyncio.get_running_loop()
+        token: str | None = None
+        if self.client.work_done_progress:
+            token = f"tfguard-scan-{next(_scan_ids)}"
+            try:
+                await asyncio.wait_for(self.work_done_progress.create_async(token), SETTINGS_WAIT_SECONDS)
+                self.work_done_progress.begin(
+                    token,
+                    types.WorkDoneProgressBegin(
+                        title="tfguard", message="Scanning Terraform files", percentage=0
+                    ),
+                )
+            except Exception:  # the client refused or did not answer: scan without progress
+                log.info("no work done progress for the scan", exc_info=True)
+                token = None
+
+        def report(done: int, total: int) -> None:
+            if token is not None:
+                self.work_done_progress.report(
+                    token,
+                    types.WorkDoneProgressReport(
+                        message=f"{done}/{total} files", percentage=int(done * 100 / max(total, 1))
+                    ),
+                )
+
+        def work() -> int:
+            files = list(terraform_files(self.folders, self._excluded))
+            total = len(files)
+            step = max(1, total // 20)
+            loop.call_soon_threadsafe(report, 0, total)
+            for i, path in enumerate(files, 1):
+                if path not in self.open_paths:
+                    loop.call_soon_threadsafe(self._scanned_result, path, self._analyse_from_disk(path))
+                if i % step == 0 or i == total:
+                    loop.call_soon_threadsafe(report, i, total)
+            return total
+
+        total = 0
+        try:
+            total = await loop.run_in_executor(self._scan_pool, work)
+        except Exception:
+            log.exception("workspace scan failed")
+        finally:
+            if token is not None:
+                self.work_done_progress.end(
+                    token, types.WorkDoneProgressEnd(message=f"Scanned {total} Terraform files")
+                )
+            self._scan_done.set()
+
+    def workspace_report(self, previous: dict[str, str]) -> types.WorkspaceDiagnosticReport:
+        items: list[Any] = []
+        for path, entry in sorted({**self.scanned, **self.settings_diagnostics}.items()):
+            if path in self.open_paths:
+                continue
+            if previous.get(entry.uri) == entry.result_id:
+                items.append(
+                    types.WorkspaceUnchangedDocumentDiagnosticReport(
+                        uri=entry.uri, result_id=entry.result_id, version=None
+                    )
+                )
+            else:
+                items.append(
+                    types.WorkspaceFullDocumentDiagnosticReport(
+                        uri=entry.uri, items=entry.diagnostics, result_id=entry.result_id, version=None
+                    )
+                )
+        return types.WorkspaceDiagnosticReport(items=items)
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         """Errors are logged to stderr. A failed request already answers with an error response; any other
@@ -142,18 +485,135 @@ class TfguardLanguageServer(LanguageServer):
 server = TfguardLanguageServer()
 
 
+@server.feature(types.INITIALIZED)
+async def initialized(ls: TfguardLanguageServer, params: types.InitializedParams) -> None:
+    ls._loop = asyncio.get_running_loop()
+    folders = [to_fs_path(f.uri) for f in ls.workspace.folders.values() if urlparse(f.uri).scheme == "file"]
+    if not folders and ls.workspace.root_path:
+        folders = [ls.workspace.root_path]
+    ls.folders = [os.path.abspath(f) for f in folders if f]
+    ls.config.set_folders(ls.folders)
+    ls.config.set_editor(ls.initialization_options)
+    try:
+        if ls.client.configuration:
+            await pull_settings(ls)
+    finally:
+        ls._settings_ready.set()
+    registrations = []
+    if ls.client.watched_files_dynamic:
+        registrations.append(
+            types.Registration(
+                id="tfguard-watched-files",
+                method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                register_options=types.DidChangeWatchedFilesRegistrationOptions(
+                    watchers=[types.FileSystemWatcher(glob_pattern=g) for g in WATCHED_GLOBS]
+                ),
+            )
+        )
+    if ls.client.configuration_dynamic:
+        registrations.append(
+            types.Registration(
+                id="tfguard-configuration",
+                method=types.WORKSPACE_DID_CHANGE_CONFIGURATION,
+                register_options=types.DidChangeConfigurationRegistrationOptions(section=SECTION),
+            )
+        )
+    if registrations:
+        try:
+            await asyncio.wait_for(
+                ls.client_register_capability_async(types.RegistrationParams(registrations=registrations)),
+                SETTINGS_WAIT_SECONDS,
+            )
+        except Exception:
+            log.info("the client did not accept the registrations", exc_info=True)
+    await ls.scan_workspace()
+
+
+async def pull_settings(ls: TfguardLanguageServer) -> bool:
+    """Ask the client for the "tfguard" section; True when the settings changed."""
+    try:
+        values = await asyncio.wait_for(
+            ls.workspace_configuration_async(
+                types.ConfigurationParams(items=[types.ConfigurationItem(section=SECTION)])
+            ),
+            SETTINGS_WAIT_SECONDS,
+        )
+    except Exception:
+        log.info("workspace/configuration failed", exc_info=True)
+        return False
+    value = values[0] if values else None
+    if value is None:
+        return False
+    merged = {**(ls.initialization_options or {})} if isinstance(ls.initialization_options, dict) else {}
+    merged.update(value if isinstance(value, dict) else {})
+    return ls.config.set_editor({SECTION: merged} if merged else value)
+
+
+@server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+async def did_change_configuration(
+    ls: TfguardLanguageServer, params: types.DidChangeConfigurationParams
+) -> None:
+    settings = params.settings
+    if isinstance(settings, dict) and settings:
+        changed = ls.config.set_editor(settings)
+    elif ls.client.configuration:  # VS Code sends null: the settings are to be pulled
+        changed = await pull_settings(ls)
+    else:
+        changed = False
+    if changed:
+        ls.settings_changed()
+
+
+@server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+def did_change_watched_files(ls: TfguardLanguageServer, params: types.DidChangeWatchedFilesParams) -> None:
+    settings = False
+    for change in params.changes:
+        path = uri_to_path(change.uri)
+        if path is None:
+            continue
+        if is_settings_file(path):
+            ls.config.forget_file(path)
+            if change.type == types.FileChangeType.Deleted and path in ls.settings_diagnostics:
+                ls._publish_settings_problems(path, "", [])
+            settings = True
+        elif is_module_file(path):
+            ls.ws.forget(path)
+            ls.module_changed(path, disk=True)
+    if settings:
+        ls.settings_changed()
+
+
 @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
 def did_open(ls: TfguardLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
     doc = params.text_document
     ls.documents.open(doc.uri, doc.text, doc.version, doc.language_id)
+    path = uri_to_path(doc.uri)
+    if path is not None:
+        ls.open_paths[path] = doc.uri
+        ls.ws.set_buffer(path, doc.text)
     ls.scheduler.schedule(doc.uri)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
 def did_change(ls: TfguardLanguageServer, params: types.DidChangeTextDocumentParams) -> None:
     doc = params.text_document
-    if ls.documents.change(doc.uri, doc.version, params.content_changes, ls.encoding) is not None:
+    changed = ls.documents.change(doc.uri, doc.version, params.content_changes, ls.encoding)
+    if changed is None:
+        return
+    path = uri_to_path(doc.uri)
+    if path is not None:
+        ls.ws.set_buffer(path, changed.text)
+    if not ls.lint_on_save(path):
         ls.scheduler.schedule(doc.uri)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+def did_save(ls: TfguardLanguageServer, params: types.DidSaveTextDocumentParams) -> None:
+    uri = params.text_document.uri
+    path = uri_to_path(uri)
+    if path is not None:
+        ls.ws.forget(path)  # the file on disk changed too
+    ls.scheduler.schedule(uri)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
@@ -161,6 +621,15 @@ def did_close(ls: TfguardLanguageServer, params: types.DidCloseTextDocumentParam
     uri = params.text_document.uri
     ls.documents.close(uri)
     ls.scheduler.forget(uri)
+    ls._symbols.pop(uri, None)
+    path = uri_to_path(uri)
+    if path is not None and ls.open_paths.get(path) == uri:
+        del ls.open_paths[path]
+        ls.ws.close_buffer(path)
+        ls.module_changed(path)  # the file on disk is what the module sees again
+        if is_terraform(path) and path in ls.scanned and ls._in_workspace(path):
+            ls.rescan([path])  # push clients: its diagnostics from disk replace the buffer's
+            return
     if not ls.client.pull_diagnostics:
         ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
@@ -168,13 +637,19 @@ def did_close(ls: TfguardLanguageServer, params: types.DidCloseTextDocumentParam
 @server.feature(
     types.TEXT_DOCUMENT_DIAGNOSTIC,
     types.DiagnosticOptions(
-        identifier=DIAGNOSTIC_IDENTIFIER, inter_file_dependencies=False, workspace_diagnostics=False
+        identifier=DIAGNOSTIC_IDENTIFIER, inter_file_dependencies=True, workspace_diagnostics=True
     ),
 )
 async def pull_diagnostics(
     ls: TfguardLanguageServer, params: types.DocumentDiagnosticParams
 ) -> types.DocumentDiagnosticReport:
     uri = params.text_document.uri
+    if ls.documents.get(uri) is not None and ls.lint_on_save(uri_to_path(uri)):
+        latest = ls.scheduler.latest(uri)  # linting on save: the last saved version's result
+        if latest is not None:
+            return types.RelatedFullDocumentDiagnosticReport(
+                items=ls.diagnostics_of(latest), result_id=latest.result_id
+            )
     try:
         result = await asyncio.wait_for(ls.scheduler.result(uri), PULL_TIMEOUT_SECONDS)
     except asyncio.TimeoutError:
@@ -185,6 +660,46 @@ async def pull_diagnostics(
         return types.RelatedUnchangedDocumentDiagnosticReport(result_id=result.result_id)
     return types.RelatedFullDocumentDiagnosticReport(
         items=ls.diagnostics_of(result), result_id=result.result_id
+    )
+
+
+@server.feature(types.WORKSPACE_DIAGNOSTIC)
+async def workspace_diagnostics(
+    ls: TfguardLanguageServer, params: types.WorkspaceDiagnosticParams
+) -> types.WorkspaceDiagnosticReport:
+    """The files that are not open, from the workspace scan (open ones are pulled one by one)."""
+    try:
+        await asyncio.wait_for(ls._scan_done.wait(), SCAN_WAIT_SECONDS)
+    except asyncio.TimeoutError:
+        raise JsonRpcServerCancelled("tfguard is still scanning the workspace") from None
+    previous = {p.uri: p.value for p in (params.previous_result_ids or ())}
+    return ls.workspace_report(previous)
+
+
+@server.feature(types.TEXT_DOCUMENT_HOVER)
+async def hover(ls: TfguardLanguageServer, params: types.HoverParams) -> types.Hover | None:
+    uri = params.text_document.uri
+    doc = ls.documents.get(uri)
+    if doc is None:
+        return None
+    result = ls.scheduler.current(uri)
+    if result is not None and result.analysis is not None and result.complete:
+        analysis, index = result.analysis, result.index or result.analysis.index
+    else:
+        line = min(params.position.line, doc.index.line_count - 1)
+        start = doc.index.line_starts[line]
+        scoped = await ls.scoped(uri, start, doc.index.line_end(line))
+        if scoped is None:
+            return None
+        analysis, doc, _ = scoped
+        index = doc.index if doc.index.text is analysis.text else analysis.index
+    return hovers.hover(
+        index,
+        list(analysis.findings),
+        list(getattr(analysis, "suppressed", ()) or ()),
+        params.position,
+        ls.encoding,
+        ls.client.hover_markdown,
     )
 
 
@@ -207,6 +722,32 @@ async def code_action(
     ls: TfguardLanguageServer, params: types.CodeActionParams
 ) -> list[types.CodeAction] | None:
     uri = params.text_document.uri
+    only = params.context.only
+    doc = ls.documents.get(uri)
+    if doc is None:
+        return None
+    if ls.scheduler.current(uri) is None and not (
+        only and actions.kind_requested(actions.FIX_ALL_KIND, only)
+    ):
+        # The analysis of this version is not ready (a large file is being analysed): answer from the chunks
+        # in the requested range of the current text; fix-all waits for the whole analysis.
+        index = doc.index
+        start = index.offset(params.range.start.line, params.range.start.character, ls.encoding)
+        end = index.offset(params.range.end.line, params.range.end.character, ls.encoding)
+        scoped = await ls.scoped(uri, min(start, end), max(start, end))
+        if scoped is not None:
+            analysis, doc, version = scoped
+            return actions.code_actions(
+                uri,
+                version,
+                analysis,
+                params.range,
+                only,
+                ls.encoding,
+                ls.client,
+                index=doc.index,
+                fix_all=False,
+            )
     for _ in range(CODE_ACTION_ATTEMPTS):
         result = await ls.scheduler.result(uri)
         if result is None:
@@ -223,6 +764,7 @@ async def code_action(
                 params.context.only,
                 ls.encoding,
                 ls.client,
+                index=result.index,
             )
     log.info("code action for %s gave up: the document kept changing", uri)
     return None
