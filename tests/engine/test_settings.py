@@ -65,3 +65,12 @@ def test_settings_file_is_found_up_to_the_repository_root(tmp_path: Path) -> Non
     assert settings.lint == "save" and problems == []
     (tmp_path / ".tfguard.toml").unlink()
     assert find_settings_file(str(deep)) is None  # the search stops at the repository root
+
+
+def test_unknown_rule_id_is_a_problem_not_silence() -> None:
+    text = '[rules]\nterraform-aws-iam-access-key-is-exposd = "off"\n'
+    settings, problems = parse_settings(text)
+    assert settings == Settings()
+    (problem,) = problems
+    assert 'no rule "terraform-aws-iam-access-key-is-exposd"' in problem.message
+    assert text[problem.start :].startswith("terraform-aws-iam-access-key-is-exposd")

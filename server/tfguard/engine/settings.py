@@ -89,7 +89,12 @@ class Settings:
                 if not isinstance(value, Mapping):
                     errors.append('"rules" must be a table of rule id = severity')
                     continue
+                from tfguard.rules import rule_by_id
+
                 for rule_id, severity in value.items():
+                    if rule_by_id(str(rule_id)) is None:
+                        errors.append(f'rules.{rule_id}: there is no rule "{rule_id}" (see `tfguard explain`)')
+                        continue
                     name = severity.get("severity") if isinstance(severity, Mapping) else severity
                     if not isinstance(name, str) or (name.lower() not in _SEVERITIES and name.lower() != "off"):
                         errors.append(
