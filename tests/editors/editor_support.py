@@ -95,3 +95,20 @@ def vsix() -> Path:
         run([npm, "run", "package"], VSCODE, timeout=300, env={"TFGUARD_PYTHON": sys.executable})
     assert target.exists(), f"npm run package did not make {target}"
     return target
+
+
+def pythons() -> dict[str, str]:
+    """CPython 3.10+ interpreters on this machine, one per minor version ("3.10" -> path): python3.X on PATH,
+    and pyenv's versions."""
+    candidates = [shutil.which(f"python3.{minor}") for minor in range(10, 15)]
+    candidates += sorted(str(p) for p in (Path.home() / ".pyenv" / "versions").glob("3.*/bin/python3"))
+    found: dict[str, str] = {}
+    for exe in filter(None, candidates):
+        try:
+            out = subprocess.run([exe, "-c", "import sys; print('%d.%d' % sys.version_info[:2], sys.implementation.name)"],
+                                 capture_output=True, text=True, timeout=10).stdout.split()
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        if len(out) == 2 and out[1] == "cpython" and tuple(map(int, out[0].split("."))) >= (3, 10):
+            found.setdefault(out[0], exe)
+    return dict(sorted(found.items(), key=lambda kv: tuple(map(int, kv[0].split(".")))))

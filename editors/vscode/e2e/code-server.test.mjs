@@ -3,7 +3,8 @@
 //   two warning squiggles on lines 2 and 7 of the KICS positive.tf, two Problems entries with the rule id;
 //   Ctrl+. offers `Set status to "Inactive"`, applying it leaves one problem (line 7);
 //   with editor.codeActionsOnSave {"source.fixAll": "explicit"}, saving leaves none and the file is what the fix promises;
-//   "tfguard: Restart Server" and "tfguard: Show Output" work; with no Python on PATH, one message says what to set.
+//   "tfguard: Restart Server" and "tfguard: Show Output" work; a changed tfguard.rules reaches the server;
+//   with no Python on PATH, one message says what to set.
 // A screenshot of every step goes to $TFGUARD_ARTIFACTS (default <repo>/test-artifacts/code-server-<time>), named on failure.
 //
 // Needs: npm run package (the .vsix), code-server (editors/ci-setup.sh code-server, or $TFGUARD_CODE_SERVER),
@@ -83,9 +84,9 @@ async function waitFor(what, fn, timeout = WAIT) {
   throw new Error(`timed out after ${timeout} ms waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
 }
 
-/** 1-based line numbers carrying a warning squiggle in the visible editor. */
-async function squiggleLines() {
-  return page.evaluate(() => {
+/** 1-based line numbers carrying a squiggle of `kind` (warning, error...) in the visible editor. */
+async function squiggleLines(kind = "warning") {
+  return page.evaluate((kind) => {
     const editor = document.querySelector(".editor-instance .monaco-editor");
     if (!editor) return null;
     const numbers = new Map();
@@ -97,10 +98,10 @@ async function squiggleLines() {
     for (const sq of editor.querySelectorAll(".view-overlays [class*='squiggly-']")) {
       const line = numbers.get(sq.parentElement.style.top);
       // Anything but a warning squiggle shows up with its kind, so it can never match the expectation.
-      lines.push(sq.classList.contains("squiggly-warning") ? line : `${sq.className} on ${line}`);
+      lines.push(sq.classList.contains(`squiggly-${kind}`) ? line : `${sq.className} on ${line}`);
     }
     return lines.sort((a, b) => String(a).localeCompare(String(b), undefined, { numeric: true }));
-  });
+  }, kind);
 }
 
 /** The rows of the Problems panel, as text. */
@@ -110,9 +111,9 @@ async function problemRows() {
   );
 }
 
-async function strictSquiggles(expected) {
-  await waitFor(`warning squiggles on lines ${JSON.stringify(expected)}`, async () => {
-    const lines = await squiggleLines();
+async function strictSquiggles(expected, kind = "warning") {
+  await waitFor(`${kind} squiggles on lines ${JSON.stringify(expected)}`, async () => {
+    const lines = await squiggleLines(kind);
     if (JSON.stringify(lines) !== JSON.stringify(expected)) throw new Error(`squiggles on lines ${JSON.stringify(lines)}`);
     return true;
   });
@@ -321,6 +322,16 @@ describe("the tfguard extension in code-server", { timeout: 240_000 }, () => {
       });
       await strictSquiggles([7]);
       await shot("after-restart");
+    });
+  });
+
+  it("passes a changed tfguard.rules setting to the running server", async () => {
+    await guard(async () => {
+      // As a team would: in the workspace's .vscode/settings.json.
+      mkdirSync(join(session.folder, ".vscode"));
+      writeFileSync(join(session.folder, ".vscode", "settings.json"), JSON.stringify({ "tfguard.rules": { [RULE]: "error" } }));
+      await strictSquiggles([7], "error");
+      await shot("rule-as-error");
     });
   });
 });

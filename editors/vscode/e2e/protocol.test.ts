@@ -51,7 +51,8 @@ class Session {
   private pushed = new Map<string, PublishDiagnosticsParams>();
   private waiters: Array<() => void> = [];
 
-  async start(pull: boolean): Promise<void> {
+  /** `section` is the user's tfguard.* settings, sent as the extension sends them. */
+  async start(pull: boolean, section: Record<string, unknown> = {}): Promise<void> {
     const launch = await resolveLaunch({ interpreter: process.env.TFGUARD_TEST_INTERPRETER ?? "", path: "" }, extensionRoot);
     this.proc = spawn(launch.command, launch.args, { env: launch.env, stdio: ["pipe", "pipe", "pipe"] });
     this.proc.stderr!.on("data", (d: Buffer) => (this.stderr += d.toString()));
@@ -59,7 +60,7 @@ class Session {
     this.conn.onRequest(RegistrationRequest.type, () => undefined);
     this.conn.onRequest(ConfigurationRequest.type, (params) => {
       this.configurationRequests.push(params);
-      return params.items.map((i) => (i.section === "tfguard" ? serverSettings({}) : null));
+      return params.items.map((i) => (i.section === "tfguard" ? serverSettings(section) : null));
     });
     this.conn.onNotification(PublishDiagnosticsNotification.type, (p) => {
       this.pushed.set(p.uri, p);
@@ -71,7 +72,7 @@ class Session {
         processId: process.pid,
         rootUri: pathToFileURL(testdata).href,
         workspaceFolders: [{ uri: pathToFileURL(testdata).href, name: "testdata" }],
-        initializationOptions: serverSettings({}),
+        initializationOptions: serverSettings(section),
         capabilities: {
           general: { positionEncodings: ["utf-16"] },
           workspace: { configuration: true, workspaceEdit: { documentChanges: true }, didChangeConfiguration: { dynamicRegistration: true } },
@@ -198,6 +199,21 @@ describe("the tfguard server started as the extension starts it", () => {
       assert.equal(all.length, 1, `fix-all actions: ${JSON.stringify(all.map((a) => [a.title, a.kind]))}`);
       assert.match(all[0].kind ?? "", /^source\.fixAll/);
       assert.equal(TextDocument.applyEdits(doc, edits(all[0], uri)), fixed);
+    });
+  });
+
+  describe("with tfguard.rules setting the rule to error", () => {
+    const s = new Session();
+    before(() => s.start(false, { interpreter: "", path: "", trace: { server: "off" }, rules: { [RULE]: "error" } }));
+    after(() => s.stop());
+
+    it("reports the findings as errors", async () => {
+      await s.open(uri, text);
+      const diags = await s.pushedDiagnostics(uri, 2);
+      assert.deepEqual(diags.map((d) => [d.range.start.line + 1, d.code, d.severity]).sort(), [
+        [2, RULE, 1],
+        [7, RULE, 1],
+      ]);
     });
   });
 
