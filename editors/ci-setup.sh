@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything the editor tests need, on a fresh Debian 12 machine, as root. Safe to run again:
-# each step is skipped when what it installs is already there.
+# apt, npm ci and code-server are skipped when what they install is already there; the .vsix is always rebuilt
+# (about 20 s) so that it matches the sources.
 #
 #   bash editors/ci-setup.sh            # all steps
 #   bash editors/ci-setup.sh apt vsix   # only some: apt, vsix, code-server
