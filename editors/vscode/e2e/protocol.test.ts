@@ -174,6 +174,12 @@ describe("the tfguard server started as the extension starts it", () => {
       checkFindings(await s.pushedDiagnostics(uri, 2));
     });
 
+    it("publishes no diagnostic for the KICS negative.tf", async () => {
+      const negative = pathToFileURL(join(testdata, "negative.tf")).href;
+      await s.open(negative, readFileSync(join(testdata, "negative.tf"), "utf8"));
+      assert.deepEqual(await s.pushedDiagnostics(negative, 0), []);
+    });
+
     it("offers the preferred quick fix and fix-all, whose edits give the promised text", async () => {
       const diags = await s.pushedDiagnostics(uri, 2);
       const first = diags.find((d) => d.range.start.line === 1)!;
