@@ -242,6 +242,7 @@ after(async () => {
   mkdirSync(artifacts, { recursive: true });
   for (const s of sessions) {
     s.proc.kill();
+    if (s.cleanup) rmSync(s.cleanup, { recursive: true, force: true });
     writeFileSync(join(artifacts, `code-server-${s.name}.log`), s.log);
     if (!failed) rmSync(s.work, { recursive: true, force: true });
   }
@@ -343,7 +344,8 @@ describe("the tfguard extension where there is no Python", { timeout: 120_000 },
       // PATH from a login shell instead (its "resolve shell environment" step, skipped when started from a CLI).
       const bin = mkdtempSync(join(tmpdir(), "tfguard-node-only-"));
       symlinkSync(process.execPath, join(bin, "node"));
-      await openSession("no-python", { ...process.env, PATH: bin, VSCODE_CLI: "1" });
+      const session = await openSession("no-python", { ...process.env, PATH: bin, VSCODE_CLI: "1" });
+      session.cleanup = bin;
       await openPositive();
       const toast = page.locator(".notifications-toasts .notification-toast", { hasText: "tfguard needs Python" });
       await toast.first().waitFor({ timeout: WAIT });
@@ -355,7 +357,6 @@ describe("the tfguard extension where there is no Python", { timeout: 120_000 },
       assert.equal(await page.locator(".notifications-toasts .notification-toast").count(), 1, "exactly one notification");
       assert.ok(await toast.locator(".monaco-button", { hasText: "Open Settings" }).count(), "an Open Settings button");
       assert.deepEqual(await squiggleLines(), []);
-      rmSync(bin, { recursive: true, force: true });
     });
   });
 });
