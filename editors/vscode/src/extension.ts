@@ -67,6 +67,10 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
     documentSelector: [
       { scheme: "file", language: "terraform" },
       { scheme: "untitled", language: "terraform" },
+      // variable files feed the resolution of var.NAME; JSON syntax files are Terraform too
+      { scheme: "file", language: "terraform-vars" },
+      { scheme: "file", pattern: "**/*.tf.json" },
+      { scheme: "file", pattern: "**/*.tfvars.json" },
     ],
     outputChannel: output,
     initializationOptions: serverSettings(vscode.workspace.getConfiguration(SECTION) as unknown as Record<string, unknown>),
