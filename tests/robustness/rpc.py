@@ -54,6 +54,7 @@ class Server:
         self.response_times: dict[Any, float] = {}
         self.published: dict[str, list[tuple[int | None, list[dict[str, Any]]]]] = defaultdict(list)
         self.notifications: list[dict[str, Any]] = []
+        self.null_id_responses: list[dict[str, Any]] = []
         self.server_requests: list[dict[str, Any]] = []
         self.closed = False
         self._reader = threading.Thread(target=self._read, daemon=True)
@@ -121,6 +122,8 @@ class Server:
                     self.published[params["uri"]].append((params.get("version"), params["diagnostics"]))
                 else:
                     self.notifications.append(message)
+            elif message.get("id") is None:
+                self.null_id_responses.append(message)
             else:
                 self.responses[message.get("id")] = message
                 self.response_times[message.get("id")] = time.monotonic()

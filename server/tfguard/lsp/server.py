@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import logging
 import os
 import sys
@@ -25,7 +26,14 @@ from typing import Any
 from urllib.parse import urlparse
 
 from lsprotocol import types
-from pygls.exceptions import FeatureRequestError, JsonRpcException
+from pygls.exceptions import (
+    FeatureRequestError,
+    JsonRpcException,
+    JsonRpcInvalidParams,
+    JsonRpcInvalidRequest,
+    JsonRpcMethodNotFound,
+    JsonRpcParseError,
+)
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
@@ -126,6 +134,48 @@ class TfguardProtocol(LanguageServerProtocol):
     def lsp_text_document__did_close(self, params: types.DidCloseTextDocumentParams):  # type: ignore[override]
         if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CLOSE)) is not None:
             yield handler, (params,), None
+
+    # --- messages pygls would leave unanswered (the client would wait forever) ---------------------------------
+
+    def structure_message(self, data: dict[str, Any]):  # type: ignore[override]
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as exc:
+            if not isinstance(data.get("id"), (int, str)) or "result" in data or "error" in data:
+                raise  # a notification or a response: nothing to answer
+            method = data.get("method")
+            if not isinstance(method, str):
+                return _Rejected(data["id"], JsonRpcInvalidRequest("Invalid Request: no method"))
+            if self.get_message_type(method) is None and method not in self.fm.features:
+                return _Rejected(data["id"], JsonRpcMethodNotFound(f"Method Not Found: {method}"))
+            return _Rejected(data["id"], JsonRpcInvalidParams(f"Invalid Params for {method}: {exc.__cause__ or exc}"))
+
+    def handle_message(self, message: Any) -> None:  # type: ignore[override]
+        if isinstance(message, _Rejected):
+            self._send_response(message.id, error=message.error.to_response_error())
+            return
+        if not hasattr(message, "jsonrpc"):  # not a JSON-RPC 2.0 object (no "jsonrpc" member, a batch, a scalar)
+            msg_id = message.get("id") if isinstance(message, dict) else None
+            if isinstance(msg_id, (int, str)) or msg_id is None:
+                error = JsonRpcInvalidRequest("Invalid Request: not a JSON-RPC 2.0 message")
+                self._send_response(msg_id, error=error.to_response_error())  # type: ignore[arg-type]
+            return
+        if self._shutdown and getattr(message, "method", "") != types.EXIT and hasattr(message, "method") and (
+            getattr(message, "id", None) is not None
+        ):
+            # LSP: requests after shutdown error with InvalidRequest (pygls drops them unanswered)
+            error = JsonRpcInvalidRequest(f"Invalid Request: the server is shutting down ({message.method})")
+            self._send_response(message.id, error=error.to_response_error())
+            return
+        super().handle_message(message)
+
+
+@dataclass(frozen=True)
+class _Rejected:
+    """A request that cannot be structured: answered with ``error``."""
+
+    id: int | str
+    error: JsonRpcException
 
 
 class TfguardLanguageServer(LanguageServer):
@@ -471,6 +521,10 @@ class TfguardLanguageServer(LanguageServer):
         a pop-up per keystroke."""
         log.error("server error (%s): %s", getattr(source, "__name__", source), error)
         if source is FeatureRequestError:
+            return
+        if isinstance(error, (json.JSONDecodeError, UnicodeDecodeError)):
+            # JSON-RPC: a body that is not JSON gets a Parse error response with a null id
+            self.protocol._send_response(None, error=JsonRpcParseError().to_response_error())  # type: ignore[arg-type]
             return
         try:
             self.window_log_message(
