@@ -185,6 +185,13 @@ async def test_the_workspace_scan_publishes_files_that_are_not_open(tmp_path: Pa
         )
         assert reports[0].kind == "begin" and reports[-1].kind == "end"
         assert all(r.kind == "report" for r in reports[1:-1])
+        # Open with other text, then close: the diagnostics of the file on disk come back.
+        session.open(a, fixture_text("negative.tf"))
+        assert await session.diagnostics(a) == []
+        mark = len(session.published)
+        session.close(a)
+        back = await until(lambda: last_push(session, a, mark))
+        assert len(back.diagnostics) == 2 and back.version is None
 
 
 async def test_a_pull_client_gets_the_scan_through_workspace_diagnostic(tmp_path: Path) -> None:

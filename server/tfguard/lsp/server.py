@@ -49,10 +49,10 @@ from tfguard.hcl.text import Encoding, LineIndex
 from . import code_actions as actions
 from . import hover as hovers
 from .capabilities import ClientFeatures, encoding_name
-from .config import SECTION, Config, is_settings_file
+from .config import SECTION, Config, editor_settings, is_settings_file
 from .diagnostics import problem_to_diagnostic, to_diagnostics
 from .documents import DocumentStore
-from .scan import terraform_files
+from .scan import SKIPPED_DIRS, terraform_files
 from .scheduler import Result, Scheduler
 
 log = logging.getLogger("tfguard.lsp")
@@ -148,20 +148,27 @@ class TfguardProtocol(LanguageServerProtocol):
                 return _Rejected(data["id"], JsonRpcInvalidRequest("Invalid Request: no method"))
             if self.get_message_type(method) is None and method not in self.fm.features:
                 return _Rejected(data["id"], JsonRpcMethodNotFound(f"Method Not Found: {method}"))
-            return _Rejected(data["id"], JsonRpcInvalidParams(f"Invalid Params for {method}: {exc.__cause__ or exc}"))
+            return _Rejected(
+                data["id"], JsonRpcInvalidParams(f"Invalid Params for {method}: {exc.__cause__ or exc}")
+            )
 
     def handle_message(self, message: Any) -> None:  # type: ignore[override]
         if isinstance(message, _Rejected):
             self._send_response(message.id, error=message.error.to_response_error())
             return
-        if not hasattr(message, "jsonrpc"):  # not a JSON-RPC 2.0 object (no "jsonrpc" member, a batch, a scalar)
+        if not hasattr(
+            message, "jsonrpc"
+        ):  # not a JSON-RPC 2.0 object (no "jsonrpc" member, a batch, a scalar)
             msg_id = message.get("id") if isinstance(message, dict) else None
             if isinstance(msg_id, (int, str)) or msg_id is None:
                 error = JsonRpcInvalidRequest("Invalid Request: not a JSON-RPC 2.0 message")
                 self._send_response(msg_id, error=error.to_response_error())  # type: ignore[arg-type]
             return
-        if self._shutdown and getattr(message, "method", "") != types.EXIT and hasattr(message, "method") and (
-            getattr(message, "id", None) is not None
+        if (
+            self._shutdown
+            and getattr(message, "method", "") != types.EXIT
+            and hasattr(message, "method")
+            and (getattr(message, "id", None) is not None)
         ):
             # LSP: requests after shutdown error with InvalidRequest (pygls drops them unanswered)
             error = JsonRpcInvalidRequest(f"Invalid Request: the server is shutting down ({message.method})")
@@ -346,7 +353,7 @@ class TfguardLanguageServer(LanguageServer):
             self.scheduler.invalidate(uri)
         folder = os.path.dirname(os.path.abspath(path))
         others = [p for p in self.scanned if os.path.dirname(p) == folder and p not in self.open_paths]
-        if disk and is_terraform(path) and path not in self.open_paths and self._in_workspace(path):
+        if disk and self.scannable(path) and path not in self.open_paths:
             others.append(path)
         if others:
             self.rescan(sorted(set(others)))
@@ -361,12 +368,20 @@ class TfguardLanguageServer(LanguageServer):
         """Settings changed (editor or a settings file): everything is analysed again and re-published."""
         for uri in self.documents.uris():
             self.scheduler.invalidate(uri)
-        if self.scanned:
-            self.rescan(sorted(self.scanned))
+        if self._scan_done.is_set():  # a new scan: exclusions may have changed either way
+            asyncio.get_running_loop().create_task(self.scan_workspace())
         self.refresh_pull()
 
     def _in_workspace(self, path: str) -> bool:
         return self.config.folder_of(path) is not None
+
+    def scannable(self, path: str) -> bool:
+        """A Terraform file the workspace scan covers (exclusion by settings is checked when analysing)."""
+        folder = self.config.folder_of(path)
+        if folder is None or not is_terraform(path):
+            return False
+        parts = os.path.relpath(path, folder).split(os.sep)
+        return not any(part in SKIPPED_DIRS for part in parts[:-1])
 
     # --- settings files ---------------------------------------------------------------------------------
 
@@ -412,14 +427,17 @@ class TfguardLanguageServer(LanguageServer):
             )
         return to_diagnostics(path_to_uri(path), analysis, self.encoding, self.client, text_of=self.ws.text)
 
-    def _scanned_result(self, path: str, diagnostics: list[types.Diagnostic] | None) -> None:
-        """(On the loop.) Keep and publish a disk analysis; a file that is gone loses its diagnostics."""
+    def _scanned_result(
+        self, path: str, diagnostics: list[types.Diagnostic] | None, clear: bool = False
+    ) -> None:
+        """(On the loop.) Keep and publish a disk analysis; a file that is gone or excluded loses its
+        diagnostics (``clear``: publish that even when the scan did not know the file, e.g. just closed)."""
         known = self.scanned.get(path)
-        uri = known.uri if known else path_to_uri(path)
+        uri = known.uri if known else (self.open_paths.get(path) or path_to_uri(path))
         if diagnostics is None:
-            if known is None:
+            if known is None and not clear:
                 return
-            del self.scanned[path]
+            self.scanned.pop(path, None)
             diagnostics = []
         else:
             self.scanned[path] = Scanned(uri, diagnostics, str(next(_scan_ids)))
@@ -429,7 +447,7 @@ class TfguardLanguageServer(LanguageServer):
             types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics)
         )
 
-    def rescan(self, paths: list[str]) -> None:
+    def rescan(self, paths: list[str], clear: bool = False) -> None:
         """Analyse files that are not open from disk again (in the scan thread) and re-publish them."""
         loop = asyncio.get_running_loop()
 
@@ -440,7 +458,7 @@ class TfguardLanguageServer(LanguageServer):
                 diagnostics = None
                 if os.path.isfile(path) and not self._excluded(path):
                     diagnostics = self._analyse_from_disk(path)
-                loop.call_soon_threadsafe(self._scanned_result, path, diagnostics)
+                loop.call_soon_threadsafe(self._scanned_result, path, diagnostics, clear)
 
         future = loop.run_in_executor(self._scan_pool, work)
         future.add_done_callback(lambda f: f.exception() and log.error("rescan failed: %s", f.exception()))
@@ -472,8 +490,12 @@ class TfguardLanguageServer(LanguageServer):
                     ),
                 )
 
+        before = set(self.scanned)
+
         def work() -> int:
             files = list(terraform_files(self.folders, self._excluded))
+            for gone in sorted(before - set(files)):  # now excluded, or deleted
+                loop.call_soon_threadsafe(self._scanned_result, gone, None)
             total = len(files)
             step = max(1, total // 20)
             loop.call_soon_threadsafe(report, 0, total)
@@ -598,9 +620,8 @@ async def pull_settings(ls: TfguardLanguageServer) -> bool:
     value = values[0] if values else None
     if value is None:
         return False
-    merged = {**(ls.initialization_options or {})} if isinstance(ls.initialization_options, dict) else {}
-    merged.update(value if isinstance(value, dict) else {})
-    return ls.config.set_editor({SECTION: merged} if merged else value)
+    # the configuration section wins over initializationOptions, key by key
+    return ls.config.set_editor({**editor_settings(ls.initialization_options), **editor_settings(value)})
 
 
 @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
@@ -681,8 +702,8 @@ def did_close(ls: TfguardLanguageServer, params: types.DidCloseTextDocumentParam
         del ls.open_paths[path]
         ls.ws.close_buffer(path)
         ls.module_changed(path)  # the file on disk is what the module sees again
-        if is_terraform(path) and path in ls.scanned and ls._in_workspace(path):
-            ls.rescan([path])  # push clients: its diagnostics from disk replace the buffer's
+        if ls.scannable(path) and ls._scan_done.is_set():
+            ls.rescan([path], clear=True)  # its diagnostics from disk replace the buffer's
             return
     if not ls.client.pull_diagnostics:
         ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
