@@ -23,7 +23,7 @@ def set_attribute(source: Source, block: Block, name: str, value: str, after: At
     """
     existing = block.attribute(name)
     if existing is not None:
-        return [(existing.expr.start, existing.expr.end, value)]
+        return _replace_value(source, existing, value)
     if source.syntax == "json":
         return _json_insert(source, block, name, value, after)
     text = source.text
@@ -32,6 +32,30 @@ def set_attribute(source: Source, block: Block, name: str, value: str, after: At
     if after is not None and _owns_its_lines(text, after):
         return _insert_after(source, block, after, name, value)
     return _insert_before_close(source, block, name, value)
+
+
+def _replace_value(source: Source, attr: Attribute, value: str) -> list[Edit]:
+    """Replace the attribute's value; a value of another width moves the trailing comments ``terraform fmt``
+    aligns with the one on its line (a chain of consecutive lines with comments, which can include the block's
+    header and closing lines), where they were aligned."""
+    edits: list[Edit] = [(attr.expr.start, attr.expr.end, value)]
+    text = source.text
+    delta = len(value) - (attr.expr.end - attr.expr.start)
+    if delta == 0 or source.syntax == "json" or _has_break(text, attr.expr.start, attr.expr.end):
+        return edits
+    lines = layout.lines(source, 0, len(text))
+    before = [layout.Widths.of(line) for line in lines]
+    after = list(before)
+    for k, line in enumerate(lines):
+        if line.start <= attr.expr.start <= line.end:
+            w = before[k]
+            after[k] = layout.Widths(w.lead, w.assign + delta if w.assign >= 0 else -1, w.content + delta, w.comment)
+            break
+    wanted_before, wanted_after = layout.spacing(before), layout.spacing(after)
+    for i, line in enumerate(lines):
+        if line.has_comment and layout.actual_spacing(line)[1] == wanted_before[i][1] != wanted_after[i][1]:
+            edits.append((line.assign_end, line.comment, " " * wanted_after[i][1]))
+    return edits
 
 
 def _has_break(text: str, start: int, end: int) -> bool:
@@ -104,9 +128,8 @@ def _aligned_insertion(
     """Insert ``indent name = value`` as a whole line at ``at`` (a line start inside the block) and keep
     ``terraform fmt``'s alignment of the lines around it where they were aligned."""
     text = source.text
-    body_start = _line_end(text, block.open_brace)
-    body_start = body_start + (2 if text.startswith("\r\n", body_start) else 1)
-    lines = layout.lines(source, body_start, _line_start(text, block.close_brace))
+    # every line of the chunk: comment chains run through the block's header and closing lines too
+    lines = layout.lines(source, 0, len(text))
     before = [layout.Widths.of(line) for line in lines]
     index = sum(1 for line in lines if line.start < at)
     new = layout.Widths(lead=len(indent) + len(name), assign=len(f"= {value}"), content=0, comment=False)
