@@ -78,6 +78,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="settings file to use instead of the nearest .tfguard.toml",
     )
+    check.add_argument(
+        "--jobs",
+        "-j",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="worker processes for many files (default: one per core; 1 checks in this process)",
+    )
 
     explain = sub.add_parser(
         "explain",
@@ -99,6 +107,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _positive_int(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {value!r}")
+    return int(value)
+
+
 def _host_port(value: str) -> tuple[str, int]:
     host, sep, port = value.rpartition(":")
     if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
@@ -115,7 +129,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "explain":
         return explain(args.rule, markdown=args.markdown)
     return check(
-        args.paths, fmt=args.format, fix=args.fix, show_suppressed=args.show_suppressed, config=args.config
+        args.paths,
+        fmt=args.format,
+        fix=args.fix,
+        show_suppressed=args.show_suppressed,
+        config=args.config,
+        jobs=args.jobs,
     )
 
 
@@ -147,6 +166,7 @@ def check(
     fix: bool = False,
     show_suppressed: bool = False,
     config: str | None = None,
+    jobs: int | None = None,
 ) -> int:
     """Run ``tfguard check`` on ``paths``, print the report to stdout and return the exit status."""
     from tfguard.report import FileReport, render
@@ -163,7 +183,7 @@ def check(
                 continue
             items.append((path, settings))
         kept.append((path, error))
-    done = dict(zip((path for path, _ in items), analyze_files(items, fix=fix)))
+    done = dict(zip((path for path, _ in items), analyze_files(items, fix=fix, jobs=jobs)))
     reports = []
     for path, error in kept:
         report = done[path] if error is None else FileReport(path, error=error)
@@ -329,7 +349,9 @@ def _shown_path(path: str) -> str:
 # --- analysis ----------------------------------------------------------------------------------------------
 
 
-def analyze_files(items: Sequence[tuple[str, Settings]], *, fix: bool = False) -> list[FileReport]:
+def analyze_files(
+    items: Sequence[tuple[str, Settings]], *, fix: bool = False, jobs: int | None = None
+) -> list[FileReport]:
     """One report per ``(path, settings)``, in the order given. Files are grouped by folder (a Terraform
     module), each group analysed by one ``Workspace`` so references resolve through the module; with many
     files the groups are spread over every core."""
@@ -337,7 +359,7 @@ def analyze_files(items: Sequence[tuple[str, Settings]], *, fix: bool = False) -
     for path, settings in items:
         groups.setdefault(os.path.dirname(os.path.abspath(path)), []).append((path, settings))
     batches = list(groups.values())
-    workers = os.cpu_count() or 1
+    workers = jobs or os.cpu_count() or 1
     if len(items) >= PARALLEL_THRESHOLD and workers > 1 and len(batches) > 1:
         chunk = max(1, len(batches) // (workers * 4))
         with ProcessPoolExecutor(max_workers=min(workers, len(batches))) as pool:

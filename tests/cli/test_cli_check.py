@@ -211,3 +211,26 @@ def test_check_does_not_import_the_language_server(workdir: Path) -> None:
         [sys.executable, "-c", code], check=False, capture_output=True, text=True, cwd=workdir
     )
     assert done.returncode == 1, done.stderr
+
+
+def test_jobs_chooses_the_worker_count_and_one_means_no_pool(
+    workdir: Path, tfguard, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tfguard import cli
+
+    for i in range(cli.PARALLEL_THRESHOLD + 6):
+        write(workdir / f"m{i % 5}" / f"f{i:03}.tf", POSITIVE)
+    sizes = []
+
+    class CountingPool(cli.ProcessPoolExecutor):  # type: ignore[misc]
+        def __init__(self, *args, **kwargs) -> None:
+            sizes.append(kwargs.get("max_workers"))
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(cli, "ProcessPoolExecutor", CountingPool)
+    one = tfguard("check", "--jobs", "1", "--format", "json")
+    assert sizes == []
+    three = tfguard("check", "-j", "3", "--format", "json")
+    assert sizes == [3]
+    assert one.out == three.out and one.code == three.code == 1
+    assert tfguard("check", "--jobs", "0").code == 2
