@@ -276,8 +276,12 @@ def collect(paths: Sequence[str]) -> list[tuple[str, str | None]]:
             for folder, dirs, names in os.walk(given, onerror=problems.append):
                 dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
                 found.extend(os.path.normpath(os.path.join(folder, n)) for n in names if is_input(n))
+            # symbolic links are followed only where they stay inside the folder given (folder links are not
+            # followed at all, so a link loop cannot recur)
+            root = os.path.realpath(given)
             for path in sorted(found):
-                if os.path.isfile(path):
+                real = os.path.realpath(path)
+                if os.path.isfile(path) and (real == root or real.startswith(root.rstrip(os.sep) + os.sep)):
                     add(path)
             for problem in problems:
                 add(os.path.normpath(problem.filename or given), _reason(problem))

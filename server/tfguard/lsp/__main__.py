@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+
+# ``python -m`` puts the current folder first on sys.path; in a Terraform workspace a file there would then run
+# as tfguard's own code. Drop it before anything else is imported (the tfguard package is already loaded).
+if sys.path and sys.path[0] in ("", os.getcwd()) and not sys.flags.safe_path:
+    del sys.path[0]
 
 
 def _address(value: str) -> tuple[str, int]:
