@@ -120,3 +120,18 @@ def test_open_buffer_wins_over_disk_and_other_modules_do_not_leak(tmp_path: Path
     assert ws.dependents(variables) == [main]
     ws.close_buffer(variables)
     assert len(ws.analyze(main).findings) == 1
+
+
+def test_cached_disk_is_trusted_until_forget(tmp_path: Path) -> None:
+    write(tmp_path, {"variables.tf": 'variable "u" {\n  default = "root"\n}\n', "main.tf": KEY.format(user="var.u")})
+    ws = Workspace(cache_disk=True)
+    main = str(tmp_path / "main.tf")
+    assert len(ws.analyze(main).findings) == 1
+    (tmp_path / "variables.tf").write_text('variable "u" {\n  default = "nobody"\n}\n')
+    assert len(ws.analyze(main).findings) == 1  # not told yet: the cached text stands
+    ws.forget(str(tmp_path / "variables.tf"))
+    assert ws.analyze(main).findings == []
+    (tmp_path / "terraform.tfvars").write_text('u = "root"\n')
+    assert ws.analyze(main).findings == []  # a new file is seen once reported
+    ws.forget(str(tmp_path / "terraform.tfvars"))
+    assert len(ws.analyze(main).findings) == 1

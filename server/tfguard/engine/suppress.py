@@ -195,12 +195,11 @@ def ignore_edit(text: str, finding: Finding) -> tuple[int, int, str] | None:
     the finding's line (None for JSON, which has no comments)."""
     if text.lstrip("\ufeff \t\r\n").startswith("{"):
         return None
-    index = LineIndex(text)
-    line = index.line_of(finding.start)
-    start = index.line_starts[line]
-    line_text = index.line_text(line)
+    lines = _Lines(text)
+    start = lines.start_of(finding.start)
+    line_text = lines.line(start)
     indent = line_text[: len(line_text) - len(line_text.lstrip(" \t\ufeff"))].replace("\ufeff", "")
-    end = index.line_end(line)
-    newline = text[end : index.line_end(line, include_break=True)] or "\n"
+    end = lines.end_of(start)
+    newline = "\r\n" if text.startswith("\r\n", end) else text[end : end + 1] or "\n"
     at = start + (1 if text.startswith("\ufeff", start) else 0)
     return (at, at, f"{indent}# tfguard:ignore:{finding.rule_id}{newline}")

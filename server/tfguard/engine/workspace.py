@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tfguard.engine.resolve import Env, Symbol, is_tfvars
 from tfguard.engine.runner import Analysis, Analyzer
@@ -39,17 +39,25 @@ def analyzer_for(path: str, rules=None) -> Analyzer:
 @dataclass
 class _File:
     analyzer: Analyzer
+    symbols_analyzer: Analyzer  # its own, so symbols never wait for a long analysis of the file
     text: str | None = None
     symbols_for: str | None = None  # the text the cached symbols were computed from
     symbols: tuple[Symbol, ...] = ()
     disk_key: tuple[float, int] | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)  # one symbols computation at a time
 
 
 class Workspace:
-    def __init__(self, rules=None) -> None:
+    """``cache_disk``: keep folder listings and file texts read from disk until ``forget`` is called for them
+    (set it when something reports disk changes, as an editor's file watcher does); otherwise each analysis
+    looks at the disk again, which costs a directory listing and a stat per module file."""
+
+    def __init__(self, rules=None, *, cache_disk: bool = False) -> None:
         self.rules = rules
+        self.cache_disk = cache_disk
         self._buffers: dict[str, str] = {}
         self._files: dict[str, _File] = {}
+        self._listings: dict[str, tuple[str, ...]] = {}
         self._lock = threading.RLock()
 
     # ---- texts --------------------------------------------------------------------------------------------
@@ -63,8 +71,10 @@ class Workspace:
 
     def forget(self, path: str) -> None:
         """The file changed or disappeared on disk: read it again when next needed."""
+        path = os.path.abspath(path)
         with self._lock:
-            state = self._files.get(os.path.abspath(path))
+            self._listings.pop(os.path.dirname(path), None)
+            state = self._files.get(path)
             if state is not None:
                 state.disk_key = None
 
@@ -75,6 +85,8 @@ class Workspace:
             if path in self._buffers:
                 return self._buffers[path]
             state = self._file(path)
+            if self.cache_disk and state.disk_key is not None:
+                return state.text
         try:
             st = os.stat(path)
         except OSError:
@@ -94,21 +106,34 @@ class Workspace:
     def _file(self, path: str) -> _File:
         state = self._files.get(path)
         if state is None:
-            state = self._files[path] = _File(analyzer_for(path, self.rules))
+            state = self._files[path] = _File(analyzer_for(path, self.rules), analyzer_for(path, self.rules))
         return state
+
+    def analyzer(self, path: str) -> Analyzer:
+        """The file's own analyzer (its chunk cache serves ``analyze_scope`` too)."""
+        with self._lock:
+            return self._file(os.path.abspath(path)).analyzer
 
     # ---- modules ------------------------------------------------------------------------------------------
     def module_paths(self, path: str) -> list[str]:
         """The module files of the folder holding ``path``: on disk and open, sorted."""
         folder = os.path.dirname(os.path.abspath(path))
-        found: set[str] = set()
-        try:
-            with os.scandir(folder) as entries:
-                for entry in entries:
-                    if is_module_file(entry.name) and entry.is_file():
-                        found.add(os.path.join(folder, entry.name))
-        except OSError:
-            pass
+        with self._lock:
+            listing = self._listings.get(folder) if self.cache_disk else None
+        if listing is None:
+            names: list[str] = []
+            try:
+                with os.scandir(folder) as entries:
+                    for entry in entries:
+                        if is_module_file(entry.name) and entry.is_file():
+                            names.append(os.path.join(folder, entry.name))
+            except OSError:
+                pass
+            listing = tuple(names)
+            if self.cache_disk:
+                with self._lock:
+                    self._listings[folder] = listing
+        found = set(listing)
         with self._lock:
             found.update(p for p in self._buffers if os.path.dirname(p) == folder and is_module_file(p))
         return sorted(found)
@@ -116,12 +141,13 @@ class Workspace:
     def symbols(self, path: str) -> tuple[Symbol, ...]:
         path = os.path.abspath(path)
         text = self.text(path)
+        if text is None:
+            return ()
         with self._lock:
             state = self._file(path)
-            if text is None:
-                return ()
+        with state.lock:  # not the workspace lock: other files' analyses go on meanwhile
             if state.symbols_for != text:
-                analysis = state.analyzer.analyze(text, quick=not is_tfvars(path))
+                analysis = state.symbols_analyzer.analyze(text, quick=not is_tfvars(path))
                 state.symbols, state.symbols_for = tuple(analysis.symbols), text
             return state.symbols
 

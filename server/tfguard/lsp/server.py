@@ -234,6 +234,9 @@ class TfguardLanguageServer(LanguageServer):
 
     def adjust_capabilities(self, caps: types.ServerCapabilities) -> None:
         self.client = ClientFeatures.from_capabilities(self.client_capabilities)
+        # the client reports disk changes (the server registers file watchers): module folders and files read
+        # from disk can stay cached until it does, instead of a listing and a stat per file every keystroke
+        self.ws.cache_disk = self.client.watched_files_dynamic
         try:
             self._loop = asyncio.get_running_loop()
         except RuntimeError:  # pragma: no cover - initialize is always handled on the loop
@@ -267,7 +270,7 @@ class TfguardLanguageServer(LanguageServer):
         if path is not None and settings.excluded(path, effective.root):
             return Analysis(text, [], [])
         if scope is not None:
-            analyzer = analyzer_for(path) if path is not None else (plain or Analyzer())
+            analyzer = self.ws.analyzer(path) if path is not None else (plain or Analyzer())
             env = self.ws.env_for(path) if path is not None else None
             analysis = analyzer.analyze_scope(text, scope[0], scope[1], env)
         elif path is not None:
