@@ -58,6 +58,7 @@ from .scheduler import Result, Scheduler
 log = logging.getLogger("tfguard.lsp")
 
 DIAGNOSTIC_IDENTIFIER = "tfguard"
+SWITCH_INTERVAL_SECONDS = 0.0005
 # How long a textDocument/diagnostic request waits for an analysis before asking the client to retry.
 PULL_TIMEOUT_SECONDS = 30.0
 # How many times a code action request follows a document that keeps changing while it is being analysed.
@@ -865,6 +866,9 @@ def run(tcp: tuple[str, int] | None = None) -> int:
     """Serve one client over stdio (``tcp`` None) or TCP. Returns the process exit code: 0 after an orderly
     shutdown/exit, 1 when the client exited without shutting down or the connection was lost."""
     _configure_logging()
+    # Analyses run in worker threads and results are published from the event loop: with Python's default
+    # 5 ms switch interval each hand-off of the GIL can add up to 5 ms to a keystroke's round trip.
+    sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
     try:
         if tcp is not None:
             host, port = tcp
