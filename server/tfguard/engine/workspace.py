@@ -122,11 +122,16 @@ class Workspace:
             listing = self._listings.get(folder) if self.cache_disk else None
         if listing is None:
             names: list[str] = []
+            real_folder = os.path.realpath(folder)
             try:
                 with os.scandir(folder) as entries:
                     for entry in entries:
-                        if is_module_file(entry.name) and entry.is_file():
-                            names.append(os.path.join(folder, entry.name))
+                        if not is_module_file(entry.name) or not entry.is_file():
+                            continue
+                        # a link to a file outside the folder is not part of the module: never read it
+                        if entry.is_symlink() and os.path.dirname(os.path.realpath(entry.path)) != real_folder:
+                            continue
+                        names.append(os.path.join(folder, entry.name))
             except OSError:
                 pass
             listing = tuple(names)
