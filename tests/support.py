@@ -15,6 +15,19 @@ KICS = FIXTURES / "conformance" / "kics" / "iam_access_key_is_exposed"
 DATADOG = FIXTURES / "conformance" / "datadog" / "iam_access_key_is_exposed"
 TERRAFORM = shutil.which("terraform")
 
+# The KICS positive.tf after every fix: the contract the engine, the CLI and the server all meet.
+KICS_POSITIVE_FIXED = """\
+resource "aws_iam_access_key" "positive1" {
+  user = "root"
+  status = "Inactive"
+}
+
+resource "aws_iam_access_key" "positive2" {
+  user   = "root"
+  status = "Inactive"
+}
+"""
+
 
 def _terraform_fmt(text: str, *flags: str) -> int:
     """Exit code of ``terraform fmt FLAGS`` on ``text`` written to a temporary main.tf."""

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from support import KICS_POSITIVE_FIXED
+
 CONFORMANCE = (
     Path(__file__).resolve().parents[1] / "fixtures" / "conformance" / "kics" / "iam_access_key_is_exposed"
 )
@@ -16,18 +18,7 @@ RULE = "terraform-aws-iam-access-key-is-exposed"
 POSITIVE = (CONFORMANCE / "positive.tf").read_text(encoding="utf-8")
 NEGATIVE = (CONFORMANCE / "negative.tf").read_text(encoding="utf-8")
 
-# positive.tf after every fix (the engine's contract).
-POSITIVE_FIXED = """\
-resource "aws_iam_access_key" "positive1" {
-  user = "root"
-  status = "Inactive"
-}
-
-resource "aws_iam_access_key" "positive2" {
-  user   = "root"
-  status = "Inactive"
-}
-"""
+POSITIVE_FIXED = KICS_POSITIVE_FIXED  # positive.tf after every fix (the engine's contract)
 
 # Terraform that does not parse (an attribute without a value in an unterminated block).
 SYNTAX_ERROR = 'resource "aws_iam_access_key" "broken" {\n  user = \n'

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from support import KICS, needs_terraform, terraform_fmt_clean, terraform_parses
+from support import KICS, KICS_POSITIVE_FIXED, needs_terraform, terraform_fmt_clean, terraform_parses
 from tfguard.engine import Analyzer, TextEdit, analyze_text, apply_edits, fix_all_edits, fix_text
 
 R = 'resource "aws_iam_access_key" "k" '
@@ -109,10 +109,7 @@ def test_single_fix_and_fix_all_on_the_conformance_file() -> None:
     one = apply_edits(text, first.fix.edits)
     assert [f.resource for f in analyze_text(one).findings] == ["aws_iam_access_key.positive2"]
     everything = apply_edits(text, fix_all_edits(analysis))
-    assert everything == (
-        'resource "aws_iam_access_key" "positive1" {\n  user = "root"\n  status = "Inactive"\n}\n\n'
-        'resource "aws_iam_access_key" "positive2" {\n  user   = "root"\n  status = "Inactive"\n}\n'
-    )
+    assert everything == KICS_POSITIVE_FIXED
     assert analyze_text(everything).findings == []
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import attrs
 from lsprotocol import types
+from support import KICS_POSITIVE_FIXED
 from pygls.protocol import default_converter
 from pytest_lsp import ClientServerConfig, LanguageClient
 from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
@@ -38,17 +39,7 @@ NEGOTIATED = {
     "emacs": "utf-32",
 }
 
-FIXED = """\
-resource "aws_iam_access_key" "positive1" {
-  user = "root"
-  status = "Inactive"
-}
-
-resource "aws_iam_access_key" "positive2" {
-  user   = "root"
-  status = "Inactive"
-}
-"""
+FIXED = KICS_POSITIVE_FIXED
 
 
 def _record_publish(client: LanguageClient, params: types.PublishDiagnosticsParams) -> None:
