@@ -8,7 +8,7 @@ import sys
 
 # ``python -m`` puts the current folder first on sys.path; in a Terraform workspace a file there would then run
 # as tfguard's own code. Drop it before anything else is imported (the tfguard package is already loaded).
-if sys.path and sys.path[0] in ("", os.getcwd()) and not sys.flags.safe_path:
+if sys.path and sys.path[0] in ("", os.getcwd()) and not getattr(sys.flags, "safe_path", False):
     del sys.path[0]
 
 
