@@ -14,10 +14,13 @@ from lsprotocol import types
 from pytest_lsp import LanguageClient, client_capabilities
 
 
+# An empty workspace folder, shared by every session and removed at exit: the server scans its workspace on
+# start, and these tests are about the documents they open (at file:///work/..., which exist only as buffers).
+_EMPTY_WORKSPACE = tempfile.TemporaryDirectory(prefix="tfguard-lsp-empty-")
+
+
 async def _start(client: LanguageClient, name: str, caps: types.ClientCapabilities) -> None:
-    # An empty workspace folder: the server scans its workspace on start, and these tests are about the
-    # documents they open (at file:///work/..., which exist only as buffers).
-    root = Path(tempfile.mkdtemp(prefix="tfguard-lsp-empty-")).as_uri()
+    root = Path(_EMPTY_WORKSPACE.name).as_uri()
     result = await asyncio.wait_for(
         client.initialize_session(types.InitializeParams(capabilities=caps, root_uri=root)), TIMEOUT
     )
