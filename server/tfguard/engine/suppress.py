@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from typing import Callable, Iterable
 
 from tfguard.engine.findings import Finding
-from tfguard.hcl.text import LineIndex
+from tfguard.hcl.text import LineIndex, line_end_at, line_start_at
 
 _COMMENT = re.compile(r"(?:#|//)\s*(.*?)\s*$")
 _TFGUARD = re.compile(r"tfguard:ignore(?::([\w.,-]+))?", re.I)
@@ -61,11 +61,10 @@ class _Lines:
         self.text = text
 
     def start_of(self, offset: int) -> int:
-        return max(self.text.rfind("\n", 0, offset), self.text.rfind("\r", 0, offset)) + 1
+        return line_start_at(self.text, offset)
 
     def end_of(self, start: int) -> int:
-        ends = [i for i in (self.text.find("\n", start), self.text.find("\r", start)) if i >= 0]
-        return min(ends) if ends else len(self.text)
+        return line_end_at(self.text, start)
 
     def previous(self, start: int) -> int:
         """Start of the line before the one starting at ``start``; -1 for the first line."""

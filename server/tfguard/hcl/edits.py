@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from tfguard.hcl import layout
 from tfguard.hcl.model import Attribute, Block, Source
+from tfguard.hcl.text import line_end_at, line_start_at
 
 Edit = tuple[int, int, str]
 INDENT = "  "
@@ -62,18 +63,9 @@ def _has_break(text: str, start: int, end: int) -> bool:
     return "\n" in text[start:end] or "\r" in text[start:end]
 
 
-def _line_start(text: str, pos: int) -> int:
-    return max(text.rfind("\n", 0, pos), text.rfind("\r", 0, pos)) + 1
-
-
-def _line_end(text: str, pos: int) -> int:
-    ends = [i for i in (text.find("\n", pos), text.find("\r", pos)) if i >= 0]
-    return min(ends) if ends else len(text)
-
-
 def _newline_at(text: str, pos: int) -> str:
     """The line break that ends the line holding ``pos`` (``\\n`` when the text has none there)."""
-    end = _line_end(text, pos)
+    end = line_end_at(text, pos)
     if text.startswith("\r\n", end):
         return "\r\n"
     if text.startswith("\r", end):
@@ -82,7 +74,7 @@ def _newline_at(text: str, pos: int) -> str:
 
 
 def _indent_of(text: str, pos: int) -> str:
-    start = _line_start(text, pos)
+    start = line_start_at(text, pos)
     end = start
     while end < len(text) and text[end] in " \t":
         end += 1
@@ -91,10 +83,10 @@ def _indent_of(text: str, pos: int) -> str:
 
 def _owns_its_lines(text: str, attr: Attribute) -> bool:
     """True when only blanks precede the attribute on its first line and only blanks or a comment follow it."""
-    start = _line_start(text, attr.start)
+    start = line_start_at(text, attr.start)
     if text[start : attr.start].strip(" \t\ufeff"):
         return False
-    rest = text[attr.end : _line_end(text, attr.end)].strip(" \t")
+    rest = text[attr.end : line_end_at(text, attr.end)].strip(" \t")
     return rest == "" or rest.startswith("#") or rest.startswith("//") or rest.startswith("/*")
 
 
@@ -102,14 +94,14 @@ def _insert_after(source: Source, block: Block, after: Attribute, name: str, val
     text = source.text
     indent = _indent_of(text, after.start)
     newline = _newline_at(text, after.end)
-    at = _line_end(text, after.end) + len(newline)
+    at = line_end_at(text, after.end) + len(newline)
     return _aligned_insertion(source, block, at, indent, name, value, newline)
 
 
 def _insert_before_close(source: Source, block: Block, name: str, value: str) -> list[Edit]:
     text = source.text
     close = block.close_brace
-    close_line = _line_start(text, close)
+    close_line = line_start_at(text, close)
     newline = _newline_at(text, block.open_brace)
     if not text[close_line:close].strip(" \t"):
         indent = text[close_line:close] + INDENT

@@ -21,6 +21,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from tfguard.hcl.model import Attribute, Block, Expression, Source
 from tfguard.hcl.scanner import COMMENT, Chunk
+from tfguard.hcl.text import line_end_at
 from tfguard.hcl.values import UNKNOWN, Lit, Value, value_of
 
 _parse_lock = threading.Lock()
@@ -132,10 +133,10 @@ def parse_chunk(chunk: Chunk, document: str) -> ParsedChunk:
     except UnexpectedInput as exc:
         return ParsedChunk(source, (), (), (_syntax_error(exc, text),))
     except RecursionError:
-        return ParsedChunk(source, (), (), (ParseError(0, _first_line_end(text, 0), _TOO_DEEP),))
+        return ParsedChunk(source, (), (), (ParseError(0, line_end_at(text, 0), _TOO_DEEP),))
     except Exception as exc:  # python-hcl2 raises RuntimeError and others on some input: never crash on it
         message = f"tfguard could not read this block ({type(exc).__name__}: {exc})"
-        return ParsedChunk(source, (), (), (ParseError(0, _first_line_end(text, 0), message),))
+        return ParsedChunk(source, (), (), (ParseError(0, line_end_at(text, 0), message),))
     return ParsedChunk(source, blocks, attributes, errors)
 
 
@@ -374,11 +375,6 @@ def _describe_expected(expected: set[str]) -> str:
     return ", ".join(parts[:-1]) + " or " + parts[-1]
 
 
-def _first_line_end(text: str, pos: int) -> int:
-    ends = [i for i in (text.find("\n", pos), text.find("\r", pos)) if i >= 0]
-    return min(ends) if ends else len(text)
-
-
 def _syntax_error(exc: UnexpectedInput, text: str) -> ParseError:
     limit = len(text.rstrip())
     if isinstance(exc, UnexpectedCharacters):
@@ -407,7 +403,7 @@ def _syntax_error(exc: UnexpectedInput, text: str) -> ParseError:
             if len(shown) > 30:
                 shown = shown[:30] + "..."
             found = f"'{shown}'"
-            start, end = pos, min(pos + len(value), _first_line_end(text, pos))
+            start, end = pos, min(pos + len(value), line_end_at(text, pos))
         expected = _describe_expected(set(getattr(exc, "expected", None) or ()))
     message = f"Syntax error: unexpected {found}"
     if expected:

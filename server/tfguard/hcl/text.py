@@ -19,6 +19,17 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 
+def line_start_at(text: str, pos: int) -> int:
+    """Offset where the line holding ``pos`` starts (after ``\n``, ``\r\n`` or a lone ``\r``)."""
+    return max(text.rfind("\n", 0, pos), text.rfind("\r", 0, pos)) + 1
+
+
+def line_end_at(text: str, pos: int) -> int:
+    """Offset of the first line break at or after ``pos`` (the end of the text when there is none)."""
+    ends = [i for i in (text.find("\n", pos), text.find("\r", pos)) if i >= 0]
+    return min(ends) if ends else len(text)
+
+
 def _units(segment: str, encoding: Encoding) -> int:
     """Length of ``segment`` in the code units of ``encoding``."""
     if encoding == "utf-32" or segment.isascii():
