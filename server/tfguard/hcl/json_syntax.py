@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Union
 
 from tfguard.hcl.model import Attribute, Block, Expression, Source
-from tfguard.hcl.values import UNKNOWN, Lit, Value
+from tfguard.hcl.values import UNKNOWN, Lit
 
 _WS = re.compile(r"[ \t\r\n]*")
 _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
@@ -235,7 +235,3 @@ def to_model(root: Any, tfvars: bool, template_value: Any) -> tuple[tuple[Block,
 
 def source_of(text: str) -> Source:
     return Source(text, (), (), syntax="json")
-
-
-def to_value(template_value: Any, text: str) -> Value:
-    return template_value(text)

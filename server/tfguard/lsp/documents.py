@@ -23,14 +23,6 @@ log = logging.getLogger(__name__)
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
-def _make_index(text: str, line_starts: list[int]) -> LineIndex:
-    """A LineIndex for ``text`` whose line starts are already known."""
-    index = LineIndex.__new__(LineIndex)
-    index.text = text
-    index.line_starts = line_starts
-    return index
-
-
 def edit_index(index: LineIndex, start: int, end: int, new_text: str) -> LineIndex:
     """The LineIndex of ``index.text`` with ``text[start:end]`` replaced by ``new_text``.
 
@@ -55,7 +47,7 @@ def edit_index(index: LineIndex, start: int, end: int, new_text: str) -> LineInd
         hi_new = len(text)
         tail = []
     middle = [m.end() for m in _LINE_BREAK.finditer(text, lo, hi_new)]
-    return _make_index(text, starts[: first + 1] + middle + tail)
+    return LineIndex.from_line_starts(text, starts[: first + 1] + middle + tail)
 
 
 @dataclass(eq=False)
