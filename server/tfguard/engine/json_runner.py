@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tfguard.engine.findings import Finding, Problem
-from tfguard.engine.resolve import Env, LiteralResolver, symbols_of
+from tfguard.engine.findings import Problem
+from tfguard.engine.resolve import Env
 from tfguard.engine.runner import Analysis, Analyzer, ChunkResult, _Entry
 from tfguard.hcl.json_syntax import JsonError, parse_json, source_of, to_model
 from tfguard.hcl.parse import template_value
@@ -33,15 +33,4 @@ class JsonAnalyzer(Analyzer):
             end = min(exc.pos + 1, len(text))
             return ChunkResult((), (Problem(exc.pos, max(end, exc.pos), f"JSON syntax error: {exc.message}"),))
         blocks, attributes = to_model(root, self.tfvars, template_value)
-        source = source_of(text)
-        findings: list[Finding] = []
-        deferred = []
-        for block in blocks:
-            literal = LiteralResolver()
-            found = [f for rule in self.rules for f in rule.check(block, source, literal)]  # type: ignore[attr-defined]
-            if literal.needs_env:
-                deferred.append((block, source))
-            else:
-                findings.extend(found)
-        symbols = symbols_of(blocks, attributes, self.tfvars)
-        return ChunkResult(tuple(findings), (), tuple(symbols), tuple(deferred))
+        return self._check_blocks(blocks, attributes, source_of(text), ())

@@ -10,14 +10,15 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import NamedTuple, Sequence
+from typing import Any, NamedTuple, Sequence
 
 from tfguard.engine.findings import Finding, Problem, Related, Severity
-from tfguard.engine.suppress import apply_suppressions
 from tfguard.engine.resolve import Env, LiteralResolver, Resolver, Symbol, symbols_of
+from tfguard.engine.suppress import apply_suppressions
 from tfguard.hcl.model import Block, Source
 from tfguard.hcl.parse import parse_chunk
-from tfguard.hcl.scanner import Chunk, scan_exact as _scan_exact, split_from
+from tfguard.hcl.scanner import Chunk, split_from
+from tfguard.hcl.scanner import scan_exact as _scan_exact
 from tfguard.hcl.text import LineIndex
 
 
@@ -237,16 +238,23 @@ class Analyzer:
             Problem(e.start, e.end, e.message, e.code, related=tuple(Related(*r) for r in e.related))
             for e in parsed.errors
         )
+        return self._check_blocks(parsed.blocks, parsed.attributes, parsed.source, problems)
+
+    def _check_blocks(
+        self, blocks: Sequence[Block], attributes: Sequence[Any], source: Source, problems: tuple[Problem, ...]
+    ) -> ChunkResult:
+        """Run the rules over parsed blocks. A block whose check needed the module (a reference) is deferred:
+        it is checked again at every analysis, with the module's symbols; the rest is cached by chunk text."""
         findings: list[Finding] = []
         deferred: list[tuple[Block, Source]] = []
-        for block in parsed.blocks:
+        for block in blocks:
             literal = LiteralResolver()
-            found = [f for rule in self.rules for f in rule.check(block, parsed.source, literal)]  # type: ignore[attr-defined]
+            found = [f for rule in self.rules for f in rule.check(block, source, literal)]  # type: ignore[attr-defined]
             if literal.needs_env:
-                deferred.append((block, parsed.source))
+                deferred.append((block, source))
             else:
                 findings.extend(found)
-        symbols = symbols_of(parsed.blocks, parsed.attributes, self.tfvars)
+        symbols = symbols_of(blocks, attributes, self.tfvars)
         return ChunkResult(tuple(findings), problems, tuple(symbols), tuple(deferred))
 
 
