@@ -119,14 +119,6 @@ class Env:
         found = self._tfvars.get(name)
         return found[1] if found else None
 
-    @property
-    def fingerprint(self) -> int:
-        """Changes when any resolvable definition changes (positions excluded)."""
-        items = sorted(
-            (k, o.path or "", repr(o.symbol.value)) for k, o in self._defs.items()
-        ) + sorted((n, o.path or "", repr(o.symbol.value)) for n, (_, o) in self._tfvars.items())
-        return hash(tuple(items))
-
 
 @dataclass(frozen=True)
 class Resolved:
